@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything the build, the VM runner, the tests, the demo and the
+# benchmark need on a Debian 12 machine.  Idempotent: a second run only
+# checks and returns.  Both LTS kernels are installed side by side: 6.1 from
+# bookworm and 6.12 from bookworm-backports (image + headers).
+
+set -euo pipefail
+
+stamp=/var/lib/fan-deps.stamp
+# Bump when the list below changes, so machines with an old stamp re-run.
+version=3
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: must run as root (apt-get)" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+bpo=/etc/apt/sources.list.d/bookworm-backports.list
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	echo 'deb http://deb.debian.org/debian bookworm-backports main' > "$bpo"
+fi
+apt-get update -q
+
+pkgs=(
+	# build
+	build-essential make gcc bc flex bison libelf-dev libssl-dev kmod dwarves
+	sparse pkg-config libmnl-dev libnftnl-dev libcmocka-dev
+	# the VM
+	qemu-system-x86 busybox-static
+	# tests, demo and benchmark
+	iproute2 iputils-ping iperf3 ethtool nftables dnsmasq-base tcpdump
+	ifupdown containernetworking-plugins jq python3 gnuplot-nox
+	socat netcat-openbsd procps psmisc
+	# Docker end-to-end test
+	docker.io
+	# kernel sources (checkpatch.pl, debug kernel)
+	linux-source-6.12
+	# 6.1 LTS, bookworm
+	linux-image-amd64 linux-headers-amd64
+	dkms
+)
+apt-get install "${apt_opts[@]}" --no-install-recommends "${pkgs[@]}"
+
+# 6.12 LTS from bookworm-backports: install the versioned packages the
+# backports meta-packages point at, so the 6.1 meta-packages stay.
+bpo_img=$(apt-cache depends -t bookworm-backports linux-image-amd64 |
+	  awk '/Depends: linux-image-6/ {print $2; exit}')
+bpo_hdr=$(apt-cache depends -t bookworm-backports linux-headers-amd64 |
+	  awk '/Depends: linux-headers-6/ {print $2; exit}')
+if [ -z "$bpo_img" ] || [ -z "$bpo_hdr" ]; then
+	echo "install-deps: cannot find the 6.12 kernel in bookworm-backports" >&2
+	exit 1
+fi
+apt-get install "${apt_opts[@]}" --no-install-recommends -t bookworm-backports \
+	"$bpo_img" "$bpo_hdr"
+
+echo "$version" > "$stamp"
