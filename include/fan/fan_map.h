@@ -14,23 +14,19 @@
 #ifndef _FAN_MAP_H
 #define _FAN_MAP_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
-#else
+#ifndef __KERNEL__
 #include <stdbool.h>
-#include <stdint.h>
-typedef uint32_t u32;
-typedef uint8_t u8;
 #endif
 
 /* A slice needs at least this many bits for containers (net, .1, bcast). */
 #define FAN_MIN_CONTAINER_BITS	2
 
 struct fan_map_math {
-	u32 overlay;		/* host order, no host bits set */
-	u32 underlay;		/* host order, no host bits set */
-	u8 overlay_len;
-	u8 underlay_len;
+	__u32 overlay;		/* host order, no host bits set */
+	__u32 underlay;		/* host order, no host bits set */
+	__u8 overlay_len;
+	__u8 underlay_len;
 };
 
 enum fan_map_error {
@@ -43,19 +39,31 @@ enum fan_map_error {
 	FAN_MAP_SLICE_TOO_SMALL,	/* fewer than 2 container bits */
 };
 
-static inline u32 fan_mask(unsigned int len)
+/*
+ * Messages as string literals, so the kernel can hand them to extack
+ * (NL_SET_ERR_MSG needs literals) and fanctl can print the same words.
+ */
+#define FAN_MAP_MSG_OK	"ok"
+#define FAN_MAP_MSG_BAD_OVERLAY_LEN	"overlay prefix length must be 1..30"
+#define FAN_MAP_MSG_BAD_UNDERLAY_LEN	"underlay prefix length must be 1..30"
+#define FAN_MAP_MSG_OVERLAY_HOST_BITS	"overlay prefix has host bits set"
+#define FAN_MAP_MSG_UNDERLAY_HOST_BITS	"underlay prefix has host bits set"
+#define FAN_MAP_MSG_OVERLAY_NOT_SHORTER	"overlay prefix must be shorter than underlay prefix"
+#define FAN_MAP_MSG_SLICE_TOO_SMALL	"slice leaves fewer than 2 bits for containers"
+
+static inline __u32 fan_mask(unsigned int len)
 {
-	return len ? ~(u32)0 << (32 - len) : 0;
+	return len ? ~(__u32)0 << (32 - len) : 0;
 }
 
-static inline bool fan_prefix_contains(u32 prefix, unsigned int len, u32 addr)
+static inline bool fan_prefix_contains(__u32 prefix, unsigned int len, __u32 addr)
 {
 	return ((addr ^ prefix) & fan_mask(len)) == 0;
 }
 
 /* Do two prefixes share any address? */
-static inline bool fan_prefixes_overlap(u32 a, unsigned int alen,
-					u32 b, unsigned int blen)
+static inline bool fan_prefixes_overlap(__u32 a, unsigned int alen,
+					__u32 b, unsigned int blen)
 {
 	unsigned int len = alen < blen ? alen : blen;
 
@@ -101,60 +109,60 @@ static inline const char *fan_map_strerror(enum fan_map_error err)
 {
 	switch (err) {
 	case FAN_MAP_OK:
-		return "ok";
+		return FAN_MAP_MSG_OK;
 	case FAN_MAP_BAD_OVERLAY_LEN:
-		return "overlay prefix length must be 1..30";
+		return FAN_MAP_MSG_BAD_OVERLAY_LEN;
 	case FAN_MAP_BAD_UNDERLAY_LEN:
-		return "underlay prefix length must be 1..30";
+		return FAN_MAP_MSG_BAD_UNDERLAY_LEN;
 	case FAN_MAP_OVERLAY_HOST_BITS:
-		return "overlay prefix has host bits set";
+		return FAN_MAP_MSG_OVERLAY_HOST_BITS;
 	case FAN_MAP_UNDERLAY_HOST_BITS:
-		return "underlay prefix has host bits set";
+		return FAN_MAP_MSG_UNDERLAY_HOST_BITS;
 	case FAN_MAP_OVERLAY_NOT_SHORTER:
-		return "overlay prefix must be shorter than underlay prefix";
+		return FAN_MAP_MSG_OVERLAY_NOT_SHORTER;
 	case FAN_MAP_SLICE_TOO_SMALL:
-		return "slice leaves fewer than 2 bits for containers";
+		return FAN_MAP_MSG_SLICE_TOO_SMALL;
 	}
 	return "unknown map error";
 }
 
 /* Host number of an underlay address (its bits below the underlay prefix). */
-static inline u32 fan_host_part(const struct fan_map_math *m, u32 host)
+static inline __u32 fan_host_part(const struct fan_map_math *m, __u32 host)
 {
 	return host & ~fan_mask(m->underlay_len);
 }
 
 /* A host number of all zeros or all ones is not a host. */
-static inline bool fan_host_part_valid(const struct fan_map_math *m, u32 part)
+static inline bool fan_host_part_valid(const struct fan_map_math *m, __u32 part)
 {
-	u32 all = ~fan_mask(m->underlay_len);
+	__u32 all = ~fan_mask(m->underlay_len);
 
 	return part != 0 && part != all;
 }
 
 /* First address of the slice owned by underlay host @host. */
-static inline u32 fan_slice_of(const struct fan_map_math *m, u32 host)
+static inline __u32 fan_slice_of(const struct fan_map_math *m, __u32 host)
 {
 	return m->overlay |
 	       (fan_host_part(m, host) << fan_container_bits(m));
 }
 
 /* Underlay host owning overlay address @dst (dst must be in the overlay). */
-static inline u32 fan_underlay_of(const struct fan_map_math *m, u32 dst)
+static inline __u32 fan_underlay_of(const struct fan_map_math *m, __u32 dst)
 {
 	return m->underlay |
 	       ((dst & ~fan_mask(m->overlay_len)) >> fan_container_bits(m));
 }
 
 /* Container part of an overlay address: its bits below the slice prefix. */
-static inline u32 fan_container_part(const struct fan_map_math *m, u32 addr)
+static inline __u32 fan_container_part(const struct fan_map_math *m, __u32 addr)
 {
 	return addr & ~fan_mask(fan_slice_len(m));
 }
 
 /* Is @addr the slice's directed broadcast (all container bits set)? */
 static inline bool fan_is_slice_broadcast(const struct fan_map_math *m,
-					  u32 addr)
+					  __u32 addr)
 {
 	return fan_container_part(m, addr) == ~fan_mask(fan_slice_len(m));
 }

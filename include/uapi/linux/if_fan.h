@@ -34,6 +34,7 @@ enum {
 	IFLA_FAN_MAP_DEL,	/* nest of IFLA_FAN_MAP: changelink removes these */
 	__IFLA_FAN_MAX
 };
+
 #define IFLA_FAN_MAX	(__IFLA_FAN_MAX - 1)
 
 /* Inside IFLA_FAN_MAPS / _MAP_ADD / _MAP_DEL: one IFLA_FAN_MAP per map. */
@@ -42,6 +43,7 @@ enum {
 	IFLA_FAN_MAP,		/* nest of IFLA_FAN_MAP_* */
 	__IFLA_FAN_MAP_LIST_MAX
 };
+
 #define IFLA_FAN_MAP_LIST_MAX	(__IFLA_FAN_MAP_LIST_MAX - 1)
 
 /* Inside IFLA_FAN_MAP. Addresses are IPv4, network byte order. */
@@ -53,6 +55,7 @@ enum {
 	IFLA_FAN_MAP_UNDERLAY_LEN,	/* u8: prefix length */
 	__IFLA_FAN_MAP_ATTR_MAX
 };
+
 #define IFLA_FAN_MAP_ATTR_MAX	(__IFLA_FAN_MAP_ATTR_MAX - 1)
 
 /*
@@ -74,6 +77,7 @@ enum {
 	FAN_XSTATS_RX_ECN,		/* rx_ecn: ECN decapsulation error */
 	__FAN_XSTATS_MAX
 };
+
 #define FAN_XSTATS_MAX	(__FAN_XSTATS_MAX - 1)
 
 #endif /* _UAPI_LINUX_IF_FAN_H */

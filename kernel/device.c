@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fan networking: the net_device side of the fan device.
+ */
+
+#include <linux/if_arp.h>
+#include <linux/ethtool.h>
+#include <linux/ip.h>
+#include <net/ip.h>
+#include <net/ip_tunnels.h>
+
+#include "fan.h"
+
+/* Without an underlay device, as an IPIP tunnel over Ethernet. */
+#define FAN_DEFAULT_MTU		(ETH_DATA_LEN - sizeof(struct iphdr))
+
+#define FAN_FEATURES	(NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE | NETIF_F_HW_CSUM)
+
+static const char fan_stat_names[__FAN_XSTATS_MAX][ETH_GSTRING_LEN] = {
+	[FAN_XSTATS_TX_NO_MAP]		= "tx_no_map",
+	[FAN_XSTATS_TX_BAD_HOST]	= "tx_bad_host",
+	[FAN_XSTATS_TX_TO_SELF]		= "tx_to_self",
+	[FAN_XSTATS_TX_NO_ROUTE]	= "tx_no_route",
+	[FAN_XSTATS_TX_NOT_IPV4]	= "tx_not_ipv4",
+	[FAN_XSTATS_TX_FRAG_NEEDED]	= "tx_frag_needed",
+	[FAN_XSTATS_RX_SPOOFED]		= "rx_spoofed",
+	[FAN_XSTATS_RX_MALFORMED]	= "rx_malformed",
+	[FAN_XSTATS_RX_BAD_DST]		= "rx_bad_dst",
+	[FAN_XSTATS_RX_ECN]		= "rx_ecn",
+};
+
+/* The counters ethtool shows: every reason, none of the placeholders. */
+#define FAN_FIRST_STAT	FAN_XSTATS_TX_NO_MAP
+#define FAN_NUM_STATS	(__FAN_XSTATS_MAX - FAN_FIRST_STAT)
+
+u64 fan_counter_sum(const struct fan_dev *fan, unsigned int reason)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct fan_pcpu_drops *d = per_cpu_ptr(fan->drops, cpu);
+		unsigned int start;
+		u64 v;
+
+		do {
+			start = u64_stats_fetch_begin(&d->syncp);
+			v = u64_stats_read(&d->cnt[reason]);
+		} while (u64_stats_fetch_retry(&d->syncp, start));
+		sum += v;
+	}
+	return sum;
+}
+
+static void fan_get_stats64(struct net_device *dev,
+			    struct rtnl_link_stats64 *stats)
+{
+	struct fan_dev *fan = netdev_priv(dev);
+	unsigned int r;
+
+	dev_fetch_sw_netstats(stats, dev->tstats);
+	for (r = FAN_FIRST_STAT; r < __FAN_XSTATS_MAX; r++) {
+		u64 n = fan_counter_sum(fan, r);
+
+		if (r < FAN_XSTATS_RX_SPOOFED)
+			stats->tx_dropped += n;
+		else
+			stats->rx_dropped += n;
+	}
+}
+
+static int fan_dev_init(struct net_device *dev)
+{
+	struct fan_dev *fan = netdev_priv(dev);
+	int err;
+
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+
+	fan->drops = netdev_alloc_pcpu_stats(struct fan_pcpu_drops);
+	if (!fan->drops) {
+		err = -ENOMEM;
+		goto err_tstats;
+	}
+
+	err = fan_route_cache_init(fan);
+	if (err)
+		goto err_drops;
+
+	err = gro_cells_init(&fan->gro_cells, dev);
+	if (err)
+		goto err_cache;
+
+	netdev_lockdep_set_classes(dev);
+	return 0;
+
+err_cache:
+	fan_route_cache_free(fan);
+err_drops:
+	free_percpu(fan->drops);
+err_tstats:
+	free_percpu(dev->tstats);
+	/* The destructor does not run when ndo_init fails. */
+	kfree(rcu_dereference_protected(fan->maps, true));
+	RCU_INIT_POINTER(fan->maps, NULL);
+	return err;
+}
+
+/*
+ * Leave the receive list before the core's last synchronize_net(), so no
+ * reader still holds us when the destructor frees what receive touches.
+ */
+static void fan_dev_uninit(struct net_device *dev)
+{
+	struct fan_dev *fan = netdev_priv(dev);
+
+	list_del_rcu(&fan->list);
+	/* Transmit has stopped for good: release the cached routes. */
+	fan_route_cache_free(fan);
+}
+
+static void fan_dev_free(struct net_device *dev)
+{
+	struct fan_dev *fan = netdev_priv(dev);
+
+	gro_cells_destroy(&fan->gro_cells);
+	kfree(rcu_dereference_protected(fan->maps, true));
+	free_percpu(fan->drops);
+	free_percpu(dev->tstats);
+}
+
+static int fan_get_iflink(const struct net_device *dev)
+{
+	const struct fan_dev *fan = netdev_priv(dev);
+
+	return READ_ONCE(fan->link);
+}
+
+static const struct net_device_ops fan_netdev_ops = {
+	.ndo_init		= fan_dev_init,
+	.ndo_uninit		= fan_dev_uninit,
+	.ndo_start_xmit		= fan_xmit,
+	.ndo_get_stats64	= fan_get_stats64,
+	.ndo_get_iflink		= fan_get_iflink,
+};
+
+static void fan_get_drvinfo(struct net_device *dev,
+			    struct ethtool_drvinfo *info)
+{
+	strscpy(info->driver, "fan", sizeof(info->driver));
+}
+
+static int fan_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? FAN_NUM_STATS : -EOPNOTSUPP;
+}
+
+static void fan_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	if (sset == ETH_SS_STATS)
+		memcpy(data, fan_stat_names[FAN_FIRST_STAT],
+		       FAN_NUM_STATS * ETH_GSTRING_LEN);
+}
+
+static void fan_get_ethtool_stats(struct net_device *dev,
+				  struct ethtool_stats *stats, u64 *data)
+{
+	struct fan_dev *fan = netdev_priv(dev);
+	unsigned int r;
+
+	for (r = FAN_FIRST_STAT; r < __FAN_XSTATS_MAX; r++)
+		*data++ = fan_counter_sum(fan, r);
+}
+
+static const struct ethtool_ops fan_ethtool_ops = {
+	.get_drvinfo		= fan_get_drvinfo,
+	.get_sset_count		= fan_get_sset_count,
+	.get_strings		= fan_get_strings,
+	.get_ethtool_stats	= fan_get_ethtool_stats,
+	.get_link		= ethtool_op_get_link,
+};
+
+void fan_setup(struct net_device *dev)
+{
+	dev->netdev_ops		= &fan_netdev_ops;
+	dev->ethtool_ops	= &fan_ethtool_ops;
+	dev->needs_free_netdev	= true;
+	dev->priv_destructor	= fan_dev_free;
+
+	/* An L3 device: no link-layer header, no ARP, no queue. */
+	dev->type		= ARPHRD_NONE;
+	dev->flags		= IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags		|= IFF_NO_QUEUE;
+	dev->hard_header_len	= 0;
+	dev->addr_len		= 0;
+	dev->mtu		= FAN_DEFAULT_MTU;
+	dev->min_mtu		= ETH_MIN_MTU;
+	dev->max_mtu		= IP_MAX_MTU - sizeof(struct iphdr);
+	dev->needed_headroom	= LL_MAX_HEADER + sizeof(struct iphdr);
+
+	dev->features		|= FAN_FEATURES;
+	dev->hw_features	|= FAN_FEATURES;
+	fan_compat_set_lltx(dev);
+	/* Routes to underlay hosts live in the namespace of the underlay. */
+	fan_compat_set_netns_local(dev);
+	netif_keep_dst(dev);
+}
+
+/*
+ * Follow the underlay: MTU = underlay MTU - 20, and headroom for the
+ * underlay's link-layer header (24 bytes on IPoIB) plus ours.  RTNL held.
+ * Before registration only the fields are set; afterwards dev_set_mtu()
+ * tells everyone (routes, the bridge above us) about the change.
+ */
+void fan_update_mtu(struct fan_dev *fan, const struct net_device *lower)
+{
+	struct net_device *dev = fan->dev;
+	int mtu = max_t(int, lower->mtu - (int)sizeof(struct iphdr),
+			ETH_MIN_MTU);
+
+	dev->needed_headroom = LL_RESERVED_SPACE(lower) + sizeof(struct iphdr);
+	dev->max_mtu = mtu;
+	if (dev->reg_state == NETREG_REGISTERED)
+		dev_set_mtu(dev, mtu);
+	else
+		dev->mtu = mtu;
+}

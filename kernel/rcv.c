@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fan networking: receive.  An IPIP packet is ours only if its outer source
+ * lies in a map's underlay and its inner destination in that map's overlay;
+ * anything else is left to the next IPIP handler (ipip.ko's tunl0, xfrm).
+ * In strict mode the inner source must lie in the slice the outer source
+ * owns, so no host can speak for another host's containers.
+ */
+
+#include <linux/ip.h>
+#include <linux/icmp.h>
+#include <net/ip.h>
+#include <net/xfrm.h>
+#include <net/inet_ecn.h>
+#include <net/ip_tunnels.h>
+#include <net/protocol.h>
+#include <net/route.h>
+
+#include "fan.h"
+
+/*
+ * Called before ipip.ko (priority 1) and xfrm4_tunnel (3): tunl0 takes
+ * every IPIP packet, so we must see ours first.
+ */
+#define FAN_TUNNEL4_PRIORITY	0
+
+/* The fan device and map an IPIP packet belongs to, or NULL.  RCU held. */
+static struct fan_dev *fan_lookup_rx(struct net *net, int ifindex,
+				     u32 outer_src, u32 inner_dst,
+				     const struct fan_map **mapp)
+{
+	struct fan_net *fn = fan_pernet(net);
+	struct fan_dev *fan;
+
+	list_for_each_entry_rcu(fan, &fn->devs, list) {
+		const struct fan_map_set *set = rcu_dereference(fan->maps);
+		const struct fan_map *map;
+		int link = READ_ONCE(fan->link);
+
+		if (link && link != ifindex)
+			continue;
+		if (!(fan->dev->flags & IFF_UP))
+			continue;
+		map = fan_map_find_overlay(set, inner_dst);
+		if (!map || !fan_prefix_contains(map->m.underlay,
+						 map->m.underlay_len,
+						 outer_src))
+			continue;
+		*mapp = map;
+		return fan;
+	}
+	return NULL;
+}
+
+/*
+ * Is the inner header one we may deliver?  Returns a FAN_XSTATS_ reason to
+ * drop for, or 0.  Only the first 20 inner bytes are known to be linear.
+ */
+static unsigned int fan_rx_check(struct sk_buff *skb, struct fan_dev *fan,
+				 const struct fan_map *map,
+				 const struct iphdr *outer)
+{
+	const struct iphdr *inner = (const struct iphdr *)skb->data;
+	u32 osrc = ntohl(outer->saddr), odst = ntohl(outer->daddr);
+	u32 isrc, idst;
+
+	if (inner->version != 4 || inner->ihl < 5)
+		return FAN_XSTATS_RX_MALFORMED;
+	if (!pskb_may_pull(skb, inner->ihl * 4))
+		return FAN_XSTATS_RX_MALFORMED;
+	inner = (const struct iphdr *)skb->data;
+	if (ntohs(inner->tot_len) < inner->ihl * 4 ||
+	    ntohs(inner->tot_len) > skb->len)
+		return FAN_XSTATS_RX_MALFORMED;
+
+	isrc = ntohl(inner->saddr);
+	idst = ntohl(inner->daddr);
+
+	/*
+	 * Deliver only to our own slice: anything else would make us a relay
+	 * that re-encapsulates to a third host, or a broadcast amplifier.
+	 */
+	if (ipv4_is_multicast(inner->daddr) || ipv4_is_lbcast(inner->daddr) ||
+	    fan_is_slice_broadcast(&map->m, idst) ||
+	    fan_underlay_of(&map->m, idst) != odst)
+		return FAN_XSTATS_RX_BAD_DST;
+
+	if (READ_ONCE(fan->strict) &&
+	    !fan_slice_owned(rcu_dereference(fan->maps), osrc, isrc))
+		return FAN_XSTATS_RX_SPOOFED;
+
+	return 0;
+}
+
+static int fan_rcv(struct sk_buff *skb)
+{
+	const struct iphdr *outer = ip_hdr(skb);
+	const struct iphdr *inner = (const struct iphdr *)skb->data;
+	const struct fan_map *map = NULL;
+	struct net *net = dev_net(skb->dev);
+	unsigned int reason;
+	struct fan_dev *fan;
+	int nh, err;
+
+	/* tunnel4 pulled sizeof(struct iphdr) of the inner header for us. */
+	fan = fan_lookup_rx(net, skb->dev->ifindex, ntohl(outer->saddr),
+			    ntohl(inner->daddr), &map);
+	if (!fan)
+		return -1;
+
+	reason = fan_rx_check(skb, fan, map, outer);
+	if (reason)
+		goto drop;
+
+	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+		reason = FAN_XSTATS_RX_MALFORMED;
+		goto drop;
+	}
+
+	if (iptunnel_pull_header(skb, 0, htons(ETH_P_IP), false)) {
+		reason = FAN_XSTATS_RX_MALFORMED;
+		goto drop;
+	}
+
+	/* As ip_tunnel_rcv(): keep the outer header for ECN, then reset. */
+	nh = skb_network_header(skb) - skb->head;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	outer = (const struct iphdr *)(skb->head + nh);
+
+	err = IP_ECN_decapsulate(outer, skb);
+	if (unlikely(err > 1)) {
+		reason = FAN_XSTATS_RX_ECN;
+		goto drop;
+	}
+
+	dev_sw_netstats_rx_add(fan->dev, skb->len);
+	skb_scrub_packet(skb, false);
+	skb->dev = fan->dev;
+	gro_cells_receive(&fan->gro_cells, skb);
+	return 0;
+
+drop:
+	fan_count(fan, reason);
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * ICMP errors from the underlay about packets we sent: the quoted header is
+ * our outer one.  Path MTU and redirects update the underlay route, which
+ * our cached routes pick up through dst_check().
+ */
+static int fan_err(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	struct net *net = dev_net(skb->dev);
+	struct fan_net *fn = fan_pernet(net);
+	u32 host = ntohl(iph->daddr);
+	struct fan_dev *fan;
+	unsigned int i;
+
+	list_for_each_entry_rcu(fan, &fn->devs, list) {
+		const struct fan_map_set *set = rcu_dereference(fan->maps);
+
+		for (i = 0; i < set->count; i++) {
+			const struct fan_map_math *m = &set->maps[i].m;
+
+			if (!fan_prefix_contains(m->underlay, m->underlay_len,
+						 host))
+				continue;
+			if (type == ICMP_DEST_UNREACH &&
+			    code == ICMP_FRAG_NEEDED)
+				ipv4_update_pmtu(skb, net, info,
+						 READ_ONCE(fan->link),
+						 IPPROTO_IPIP);
+			else if (type == ICMP_REDIRECT)
+				ipv4_redirect(skb, net, READ_ONCE(fan->link),
+					      IPPROTO_IPIP);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static struct xfrm_tunnel fan_handler __read_mostly = {
+	.handler	= fan_rcv,
+	.err_handler	= fan_err,
+	.priority	= FAN_TUNNEL4_PRIORITY,
+};
+
+int fan_rcv_init(void)
+{
+	return xfrm4_tunnel_register(&fan_handler, AF_INET);
+}
+
+void fan_rcv_exit(void)
+{
+	xfrm4_tunnel_deregister(&fan_handler, AF_INET);
+}
