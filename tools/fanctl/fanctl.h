@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fanctl: configure fan networking (overlay over underlay, IPIP).
+ * Shared declarations of the tool's modules.
+ */
+#ifndef FANCTL_H
+#define FANCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include <fan/fan_map.h>
+#include <linux/if_fan.h>
+
+/* Exit codes. */
+#define EXIT_OK		0
+#define EXIT_USAGE	1	/* usage, parse or validation error */
+#define EXIT_SYSTEM	2	/* the kernel or the system refused */
+
+/* Route protocol of the overlay routes fanctl installs ("fan"). */
+#define FANCTL_RTPROT		250
+/* Prefix of the ifalias fanctl puts on what it creates. */
+#define FANCTL_ALIAS		"fanctl"
+#define FANCTL_RUNDIR		"/run/fanctl"
+#define FANCTL_CONFIG		"/etc/network/fan"
+#define FANCTL_DNSMASQ		"/usr/sbin/dnsmasq"
+#define FANCTL_NFT_TABLE	"fanctl"
+#define FANCTL_NFT_CHAIN	"postrouting"
+#define FANCTL_DEV_PREFIX	"ftun"
+#define FANCTL_MAX_LINE		1024
+
+/* How the underlay was named on the command line. */
+enum underlay_kind {
+	UL_ADDR,	/* 10.7.3.4/16 or 10.7.0.0/16 */
+	UL_DEV,		/* ib0/16 */
+	UL_DEFAULT,	/* default/16: device of the IPv4 default route */
+};
+
+struct fan_opts {
+	bool dhcp;
+	bool nat;
+	bool auto_;	/* config file: brought up by "up -a" (default) */
+	bool off;	/* config file: skip this line */
+	unsigned int host_reserve;
+	unsigned int mtu;	/* 0: underlay MTU - 20 */
+	char bridge[IFNAMSIZ];	/* empty: derived from the slice */
+};
+
+/* One fan as written by the user: OVERLAY UNDERLAY [options]. */
+struct fan_spec {
+	uint32_t overlay;	/* host order */
+	uint8_t overlay_len;
+	enum underlay_kind ul_kind;
+	uint32_t ul_addr;	/* UL_ADDR: as written, host order */
+	char ul_dev[IFNAMSIZ];	/* UL_DEV */
+	uint8_t underlay_len;
+	struct fan_opts opts;
+};
+
+/* A fan resolved against this host. */
+struct fan_conf {
+	struct fan_spec spec;
+	struct fan_map_math map;	/* underlay = network address */
+	uint32_t local;		/* this host's underlay address */
+	int ul_ifindex;
+	char ul_ifname[IFNAMSIZ];
+	unsigned int ul_mtu;
+	uint32_t slice;		/* network address of our slice */
+	uint8_t slice_len;
+	uint32_t bridge_addr;	/* slice + 1 */
+	unsigned int mtu;	/* bridge MTU */
+	char bridge[IFNAMSIZ];
+};
+
+/* ---- util.c ---- */
+extern const char *progname;
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void verbose_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool verbose;
+/* Suppress err_msg (used while parsing our own markers). */
+extern bool msg_quiet;
+/* Prefix of error messages, e.g. "/etc/network/fan:3: " (NULL: none). */
+extern const char *err_ctx;
+/* "a.b.c.d" into buf (>= 16 bytes); host-order input. */
+const char *ip_str(uint32_t addr, char *buf);
+/* "a.b.c.d/len" into buf (>= 19 bytes). */
+const char *prefix_str(uint32_t addr, unsigned int len, char *buf);
+#define IPSTR_LEN	16
+#define PFXSTR_LEN	20
+
+/* ---- parse.c ---- */
+/* All return 0 on success or -1 after printing an error naming @s. */
+int parse_ipv4(const char *s, uint32_t *addr);
+int parse_prefix(const char *s, uint32_t *addr, uint8_t *len, bool allow_host_bits);
+int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out);
+int parse_ifname(const char *s, char *out);
+int parse_overlay(const char *s, struct fan_spec *spec);
+int parse_underlay(const char *s, struct fan_spec *spec);
+void fan_opts_init(struct fan_opts *o);
+/*
+ * Parse options starting at argv[*i]; stops at the first non-option or
+ * at argc.  @config: allow the config-only words (auto, off).
+ * Returns 0 or -1 (error printed).
+ */
+int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config);
+/* Parse a whole "OVERLAY UNDERLAY [options]" word list. */
+int parse_spec(int argc, char **argv, struct fan_spec *spec, bool config);
+/*
+ * Parse one config line.  Returns 1 for a spec, 0 for a blank or comment
+ * line, -1 on error (printed with @file:@lineno).
+ */
+int parse_config_line(const char *line, const char *file, unsigned int lineno,
+		      struct fan_spec *spec);
+/* Split a line into words in place; returns count or -1 if > max. */
+int split_words(char *line, char **words, int max);
+/* Check the map of a spec (overlay vs underlay lengths); prints error. */
+int spec_check_map(const struct fan_spec *spec);
+/* Default bridge name for a slice: fan-250-3-4. */
+void bridge_name(uint32_t slice, unsigned int slice_len, char *out);
+/* Fill slice, bridge, bridge_addr of @c from map + local. */
+int conf_derive(struct fan_conf *c);
+/* Format the spec as the word list used in the ifalias marker. */
+int spec_format(const struct fan_conf *c, char *buf, size_t len);
+/* Parse an ifalias marker back ("fanctl O U [flags]"). */
+int alias_parse(const char *alias, struct fan_spec *spec);
+const char *underlay_str(const struct fan_spec *s, char *buf, size_t len);
+
+/* ---- nl.c ---- */
+struct nlmsghdr;
+typedef int (*nl_cb_t)(const struct nlmsghdr *nlh, void *data);
+int nl_open(void);
+void nl_close(void);
+/* Send @nlh (NLM_F_REQUEST|NLM_F_ACK added) and wait for the ack. */
+int nl_talk(struct nlmsghdr *nlh, nl_cb_t cb, void *data);
+/* Last extended-ack message from the kernel ("" if none). */
+const char *nl_extack(void);
+struct nlmsghdr *nl_msg(void *buf, uint16_t type, uint16_t flags);
+/* Print "fanctl: WHAT: strerror (kernel: extack)". */
+void nl_perror(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define NL_BUFSZ	(32 * 1024)
+
+/* ---- link.c ---- */
+struct fan_map_nl {
+	uint32_t overlay;
+	uint8_t overlay_len;
+	uint32_t underlay;
+	uint8_t underlay_len;
+};
+
+#define XSTATS_N	(FAN_XSTATS_MAX + 1)
+struct link_info {
+	int ifindex;
+	char name[IFNAMSIZ];
+	char kind[32];
+	char alias[256];
+	unsigned int mtu;
+	unsigned int flags;
+	int link;		/* IFLA_LINK */
+	int master;
+	/* fan only */
+	bool is_fan;
+	uint32_t fan_link;
+	int nmaps;
+	struct fan_map_nl maps[32];
+	bool have_stats;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+	bool have_xstats;
+	uint64_t xstats[XSTATS_N];
+};
+
+/* Dump all links; returns count (caller frees *out) or -errno. */
+int link_dump(struct link_info **out);
+int link_get(int ifindex, const char *name, struct link_info *li);
+int link_set_up(int ifindex, bool up);
+int link_delete(int ifindex);
+int link_set_alias_mtu(int ifindex, const char *alias, unsigned int mtu);
+int fan_create(const char *name, uint32_t link, const struct fan_map_nl *m);
+int fan_map_change(int ifindex, const struct fan_map_nl *m, bool add);
+int bridge_create(const char *name, unsigned int mtu);
+void map_from_conf(const struct fan_conf *c, struct fan_map_nl *m);
+bool fan_has_map(const struct link_info *li, const struct fan_map_nl *m);
+extern const char *const xstats_names[XSTATS_N];
+
+/* ---- state.c ---- */
+struct fan_state {
+	struct link_info *links;
+	int n;
+};
+int state_load(struct fan_state *s);
+void state_free(struct fan_state *s);
+struct link_info *state_by_name(struct fan_state *s, const char *name);
+struct link_info *state_by_index(struct fan_state *s, int ifindex);
+struct link_info *state_fan_for_link(struct fan_state *s, int ifindex);
+struct link_info *state_fan_with_map(struct fan_state *s, const struct fan_map_nl *m);
+struct link_info *state_bridge_for(struct fan_state *s, uint32_t overlay, uint8_t olen,
+				   uint32_t local, uint8_t ulen, struct fan_spec *spec);
+bool is_fanctl_alias(const char *alias);
+void state_free_fan_name(struct fan_state *s, char *out);
+
+/* ---- addr.c ---- */
+struct addr_info {
+	int ifindex;
+	uint32_t local;
+	uint8_t prefixlen;
+	bool secondary;
+};
+int addr_dump(struct addr_info **out);
+int addr_primary(int ifindex, uint32_t *addr, uint8_t *len);
+int addr_add(int ifindex, uint32_t addr, uint8_t len, bool del);
+
+/* ---- route.c ---- */
+int route_default_dev(int *ifindex);
+/* Find the main-table route for prefix; returns 1 found (oif set), 0 none. */
+int route_find(uint32_t dst, uint8_t len, int *oif, int *proto);
+int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del);
+
+/* ---- resolve.c ---- */
+/* Resolve a spec on this host. Returns EXIT_OK or an exit code (printed). */
+int fan_resolve(const struct fan_spec *spec, struct fan_conf *c);
+
+/* ---- nat.c ---- */
+/* Returns 1 if the rule exists, 0 if not, <0 on error. */
+int nat_rule_exists(const struct fan_conf *c);
+int nat_add(const struct fan_conf *c, bool *table_created);
+int nat_del(const struct fan_conf *c);
+int nat_flush_all(void);
+void nat_comment(const struct fan_conf *c, char *buf, size_t len);
+
+/* ---- dhcp.c ---- */
+int dhcp_running(const char *bridge);
+int dhcp_start(const struct fan_conf *c);
+int dhcp_stop(const char *bridge);
+void dhcp_range(const struct fan_conf *c, uint32_t *first, uint32_t *last);
+int dhcp_stop_all(void);
+
+/* ---- sysctl ---- */
+int ip_forward_get(void);
+int ip_forward_set(int v);
+
+struct fan_state;
+/* ---- commands ---- */
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_docker(int argc, char **argv);
+int cmd_cni(int argc, char **argv);
+
+/* up.c / down.c building blocks */
+int fan_up(const struct fan_spec *spec);
+int fan_down_conf(const struct fan_conf *c, struct fan_state *st);
+int fan_down(const struct fan_spec *spec);
+int fan_down_everything(void);
+
+/* config.c */
+struct config_entry {
+	struct fan_spec spec;
+	unsigned int lineno;
+};
+/* Read a config file; returns count (caller frees) or -1 (errors printed,
+ * all of them); *nerr set to the number of bad lines. */
+int config_read(const char *path, struct config_entry **out, unsigned int *nerr);
+
+/* up -a / down -a over the config; @iface: only fans on that device */
+int config_all(const char *path, const char *iface, bool up);
+
+/* export.c (pure: also used by the unit tests) */
+int docker_json(const struct fan_conf *c, char *buf, size_t len);
+int cni_json(const struct fan_conf *c, char *buf, size_t len);
+void docker_fixed_cidr(const struct fan_conf *c, uint32_t *net, uint8_t *len);
+
+/* map.c: one line describing @addr in @m into buf; 1 if in it */
+int map_explain(const struct fan_map_math *m, uint32_t addr, const char *dev, char *buf,
+		size_t len);
+
+/* main.c */
+int help_for(const char *cmd, FILE *f);
+#endif /* FANCTL_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fanctl: a snapshot of the links, and lookups in it.  fanctl keeps no
+ * state file: what it made is found by kind ("fan"), by the maps the
+ * kernel reports and by the ifalias marker on the bridges.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fanctl.h"
+
+int state_load(struct fan_state *s)
+{
+	int n = link_dump(&s->links);
+
+	if (n < 0) {
+		s->links = NULL;
+		s->n = 0;
+		nl_perror(n, "cannot list links");
+		return -1;
+	}
+	s->n = n;
+	return 0;
+}
+
+void state_free(struct fan_state *s)
+{
+	free(s->links);
+	s->links = NULL;
+	s->n = 0;
+}
+
+struct link_info *state_by_name(struct fan_state *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->links[i].name, name))
+			return &s->links[i];
+	return NULL;
+}
+
+struct link_info *state_by_index(struct fan_state *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->links[i].ifindex == ifindex)
+			return &s->links[i];
+	return NULL;
+}
+
+struct link_info *state_fan_for_link(struct fan_state *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->links[i].is_fan && (int)s->links[i].fan_link == ifindex)
+			return &s->links[i];
+	return NULL;
+}
+
+struct link_info *state_fan_with_map(struct fan_state *s, const struct fan_map_nl *m)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->links[i].is_fan && fan_has_map(&s->links[i], m))
+			return &s->links[i];
+	return NULL;
+}
+
+bool is_fanctl_alias(const char *alias)
+{
+	size_t n = strlen(FANCTL_ALIAS);
+
+	return !strncmp(alias, FANCTL_ALIAS, n) && (alias[n] == ' ' || alias[n] == 0);
+}
+
+/* The bridge fanctl made for this overlay and local underlay address. */
+struct link_info *state_bridge_for(struct fan_state *s, uint32_t overlay, uint8_t olen,
+				   uint32_t local, uint8_t ulen, struct fan_spec *spec)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		struct fan_spec sp;
+
+		if (strcmp(s->links[i].kind, "bridge") || alias_parse(s->links[i].alias, &sp))
+			continue;
+		if (sp.overlay == overlay && sp.overlay_len == olen &&
+		    sp.ul_addr == local && sp.underlay_len == ulen) {
+			if (spec)
+				*spec = sp;
+			return &s->links[i];
+		}
+	}
+	return NULL;
+}
+
+void state_free_fan_name(struct fan_state *s, char *out)
+{
+	unsigned int i;
+
+	for (i = 0;; i++) {
+		snprintf(out, IFNAMSIZ, "%s%u", FANCTL_DEV_PREFIX, i);
+		if (!state_by_name(s, out))
+			return;
+	}
+}

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fanctl up: bring a fan up.  Every step first checks whether its result is
+ * already there (so "up" twice is a no-op and "up" repairs a half-made fan),
+ * and records an undo entry for what it changed; on failure the undo list
+ * runs backwards, so a failed "up" leaves the system as it found it.
+ *
+ * FANCTL_FAIL_AT=STEP (testing only) makes step STEP fail.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#include "fanctl.h"
+
+enum undo_kind {
+	UNDO_LINK_DEL,
+	UNDO_LINK_DOWN,
+	UNDO_MAP_DEL,
+	UNDO_MTU,
+	UNDO_ADDR_DEL,
+	UNDO_ROUTE_DEL,
+	UNDO_FORWARD,
+	UNDO_NAT,
+	UNDO_DHCP,
+};
+
+struct undo {
+	enum undo_kind kind;
+	int ifindex;
+	unsigned int val;
+	struct fan_map_nl map;
+};
+
+#define MAX_UNDO 16
+static struct undo undo[MAX_UNDO];
+static int nundo;
+
+static void push(enum undo_kind kind, int ifindex, unsigned int val, const struct fan_map_nl *m)
+{
+	struct undo *u = &undo[nundo++];
+
+	u->kind = kind;
+	u->ifindex = ifindex;
+	u->val = val;
+	if (m)
+		u->map = *m;
+}
+
+extern const char *const up_steps[];
+const char *const up_steps[] = {
+	"fan", "fan-up", "bridge", "bridge-config", "address", "bridge-up",
+	"route", "forward", "nat", "dhcp", NULL,
+};
+
+static int step(const char *name)
+{
+	const char *fail = getenv("FANCTL_FAIL_AT");
+
+	verbose_msg("step %s", name);
+	if (fail && !strcmp(fail, name)) {
+		err_msg("step %s: injected failure (FANCTL_FAIL_AT)", name);
+		return -1;
+	}
+	return 0;
+}
+
+static void rollback(const struct fan_conf *c)
+{
+	int ret = 0;
+
+	while (nundo > 0) {
+		struct undo *u = &undo[--nundo];
+		int r = 0;
+
+		switch (u->kind) {
+		case UNDO_LINK_DEL:
+			r = link_delete(u->ifindex);
+			break;
+		case UNDO_LINK_DOWN:
+			r = link_set_up(u->ifindex, false);
+			break;
+		case UNDO_MAP_DEL:
+			r = fan_map_change(u->ifindex, &u->map, false);
+			break;
+		case UNDO_MTU:
+			r = link_set_alias_mtu(u->ifindex, NULL, u->val);
+			break;
+		case UNDO_ADDR_DEL:
+			r = addr_add(u->ifindex, c->bridge_addr, c->slice_len, true);
+			break;
+		case UNDO_ROUTE_DEL:
+			r = route_change(c->map.overlay, c->map.overlay_len, u->ifindex, 0, true);
+			break;
+		case UNDO_FORWARD:
+			r = ip_forward_set((int)u->val);
+			break;
+		case UNDO_NAT:
+			r = nat_del(c);
+			break;
+		case UNDO_DHCP:
+			r = dhcp_stop(c->bridge);
+			break;
+		}
+		if (r < 0 && r != -ENODEV) {
+			nl_perror(r, "rollback step %d failed", (int)u->kind);
+			ret = -1;
+		}
+	}
+	if (ret)
+		err_msg("rollback incomplete: run 'fanctl down -e' to clean up");
+	else
+		verbose_msg("rolled back");
+}
+
+static bool bridge_has_addr(int ifindex, uint32_t addr, uint8_t len, int *err)
+{
+	struct addr_info *v;
+	bool found = false;
+	int n, i;
+
+	n = addr_dump(&v);
+	if (n < 0) {
+		*err = n;
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		if (v[i].ifindex == ifindex && v[i].local == addr && v[i].prefixlen == len)
+			found = true;
+	free(v);
+	return found;
+}
+
+static void fan_kind_hint(int err)
+{
+	if (err == -EOPNOTSUPP || err == -EAFNOSUPPORT)
+		err_msg("the kernel does not know the link kind \"fan\": load the module with 'modprobe fan'");
+}
+
+static int do_up(struct fan_conf *c, struct fan_state *st)
+{
+	char alias[256], o[PFXSTR_LEN], name[IFNAMSIZ];
+	struct link_info *fan, *br, li;
+	struct fan_map_nl m;
+	int ret, fan_ifindex, br_ifindex;
+
+	map_from_conf(c, &m);
+	if (spec_format(c, alias, sizeof(alias))) {
+		err_msg("internal error: alias too long");
+		return EXIT_SYSTEM;
+	}
+	prefix_str(c->map.overlay, c->map.overlay_len, o);
+
+	/* Checks first: refuse before changing anything. */
+	br = state_by_name(st, c->bridge);
+	if (br && (strcmp(br->kind, "bridge") || !is_fanctl_alias(br->alias))) {
+		err_msg("device %s exists and was not made by fanctl; choose another name with 'bridge NAME'",
+			c->bridge);
+		return EXIT_SYSTEM;
+	}
+	if (br && strcmp(br->alias, alias)) {
+		err_msg("bridge %s is already up as '%s'; run 'fanctl down' first", c->bridge,
+			br->alias);
+		return EXIT_SYSTEM;
+	}
+	{
+		struct link_info *other = state_bridge_for(st, c->map.overlay, c->map.overlay_len,
+							   c->local, c->map.underlay_len, NULL);
+
+		if (other && other != br) {
+			err_msg("fan %s over %s is already up on bridge %s", o, c->ul_ifname,
+				other->name);
+			return EXIT_SYSTEM;
+		}
+	}
+
+	/* fan device and map */
+	if (step("fan"))
+		return EXIT_SYSTEM;
+	fan = state_fan_for_link(st, c->ul_ifindex);
+	if (!fan) {
+		state_free_fan_name(st, name);
+		ret = fan_create(name, (uint32_t)c->ul_ifindex, &m);
+		if (ret < 0) {
+			nl_perror(ret, "cannot create fan device %s", name);
+			fan_kind_hint(ret);
+			return EXIT_SYSTEM;
+		}
+		ret = link_get(0, name, &li);
+		if (ret < 0) {
+			nl_perror(ret, "cannot find new fan device %s", name);
+			return EXIT_SYSTEM;
+		}
+		fan_ifindex = li.ifindex;
+		push(UNDO_LINK_DEL, fan_ifindex, 0, NULL);
+		ret = link_set_alias_mtu(fan_ifindex, FANCTL_ALIAS, 0);
+		if (ret < 0) {
+			nl_perror(ret, "cannot set the alias of %s", name);
+			return EXIT_SYSTEM;
+		}
+		verbose_msg("created %s", name);
+	} else {
+		fan_ifindex = fan->ifindex;
+		li = *fan;
+		if (!fan_has_map(fan, &m)) {
+			ret = fan_map_change(fan_ifindex, &m, true);
+			if (ret < 0) {
+				nl_perror(ret, "cannot add map %s to %s", o, fan->name);
+				return EXIT_SYSTEM;
+			}
+			push(UNDO_MAP_DEL, fan_ifindex, 0, &m);
+			verbose_msg("added map %s to %s", o, fan->name);
+		}
+	}
+	if (step("fan-up"))
+		return EXIT_SYSTEM;
+	if (!(li.flags & IFF_UP)) {
+		ret = link_set_up(fan_ifindex, true);
+		if (ret < 0) {
+			nl_perror(ret, "cannot bring %s up", li.name);
+			return EXIT_SYSTEM;
+		}
+		push(UNDO_LINK_DOWN, fan_ifindex, 0, NULL);
+	}
+
+	/* bridge */
+	if (step("bridge"))
+		return EXIT_SYSTEM;
+	if (!br) {
+		ret = bridge_create(c->bridge, c->mtu);
+		if (ret < 0) {
+			nl_perror(ret, "cannot create bridge %s", c->bridge);
+			return EXIT_SYSTEM;
+		}
+		ret = link_get(0, c->bridge, &li);
+		if (ret < 0) {
+			nl_perror(ret, "cannot find new bridge %s", c->bridge);
+			return EXIT_SYSTEM;
+		}
+		br_ifindex = li.ifindex;
+		push(UNDO_LINK_DEL, br_ifindex, 0, NULL);
+		verbose_msg("created bridge %s", c->bridge);
+	} else {
+		li = *br;
+		br_ifindex = br->ifindex;
+	}
+	if (step("bridge-config"))
+		return EXIT_SYSTEM;
+	if (strcmp(li.alias, alias) || li.mtu != c->mtu) {
+		unsigned int old = li.mtu;
+
+		ret = link_set_alias_mtu(br_ifindex, alias, c->mtu);
+		if (ret < 0) {
+			nl_perror(ret, "cannot set alias and mtu %u of %s", c->mtu, c->bridge);
+			return EXIT_SYSTEM;
+		}
+		if (br)
+			push(UNDO_MTU, br_ifindex, old, NULL);
+	}
+	if (step("address"))
+		return EXIT_SYSTEM;
+	ret = 0;
+	if (!bridge_has_addr(br_ifindex, c->bridge_addr, c->slice_len, &ret)) {
+		char a[PFXSTR_LEN];
+
+		if (ret < 0) {
+			nl_perror(ret, "cannot list addresses");
+			return EXIT_SYSTEM;
+		}
+		ret = addr_add(br_ifindex, c->bridge_addr, c->slice_len, false);
+		if (ret < 0) {
+			nl_perror(ret, "cannot add address %s to %s",
+				  prefix_str(c->bridge_addr, c->slice_len, a), c->bridge);
+			return EXIT_SYSTEM;
+		}
+		push(UNDO_ADDR_DEL, br_ifindex, 0, NULL);
+	}
+	if (step("bridge-up"))
+		return EXIT_SYSTEM;
+	if (!(li.flags & IFF_UP)) {
+		ret = link_set_up(br_ifindex, true);
+		if (ret < 0) {
+			nl_perror(ret, "cannot bring %s up", c->bridge);
+			return EXIT_SYSTEM;
+		}
+		push(UNDO_LINK_DOWN, br_ifindex, 0, NULL);
+	}
+
+	/* route to the overlay through the fan device */
+	if (step("route"))
+		return EXIT_SYSTEM;
+	{
+		int oif = 0, found = route_find(c->map.overlay, c->map.overlay_len, &oif, NULL);
+
+		if (found < 0) {
+			nl_perror(found, "cannot list routes");
+			return EXIT_SYSTEM;
+		}
+		if (!found || oif != fan_ifindex) {
+			ret = route_change(c->map.overlay, c->map.overlay_len, fan_ifindex,
+					   c->bridge_addr, false);
+			if (ret < 0) {
+				nl_perror(ret, "cannot add route %s", o);
+				if (ret == -EEXIST)
+					err_msg("another route to %s exists", o);
+				return EXIT_SYSTEM;
+			}
+			push(UNDO_ROUTE_DEL, fan_ifindex, 0, NULL);
+		}
+	}
+
+	if (step("forward"))
+		return EXIT_SYSTEM;
+	ret = ip_forward_get();
+	if (ret == 0) {
+		ret = ip_forward_set(1);
+		if (ret < 0) {
+			err_msg("cannot enable net.ipv4.ip_forward: %s", strerror(-ret));
+			return EXIT_SYSTEM;
+		}
+		push(UNDO_FORWARD, 0, 0, NULL);
+	} else if (ret < 0) {
+		err_msg("cannot read net.ipv4.ip_forward: %s", strerror(-ret));
+		return EXIT_SYSTEM;
+	}
+
+	if (step("nat"))
+		return EXIT_SYSTEM;
+	if (c->spec.opts.nat) {
+		ret = nat_rule_exists(c);
+		if (ret < 0) {
+			err_msg("nftables: cannot list table ip %s: %s", FANCTL_NFT_TABLE,
+				strerror(-ret));
+			return EXIT_SYSTEM;
+		}
+		if (!ret) {
+			if (nat_add(c, NULL) < 0)
+				return EXIT_SYSTEM;
+			push(UNDO_NAT, 0, 0, NULL);
+		}
+	}
+
+	if (step("dhcp"))
+		return EXIT_SYSTEM;
+	if (c->spec.opts.dhcp && !dhcp_running(c->bridge)) {
+		if (dhcp_start(c) < 0)
+			return EXIT_SYSTEM;
+		push(UNDO_DHCP, 0, 0, NULL);
+	}
+	return EXIT_OK;
+}
+
+int fan_up(const struct fan_spec *spec)
+{
+	struct fan_state st;
+	struct fan_conf c;
+	int ret;
+
+	ret = fan_resolve(spec, &c);
+	if (ret)
+		return ret;
+	if (state_load(&st))
+		return EXIT_SYSTEM;
+	nundo = 0;
+	ret = do_up(&c, &st);
+	if (ret)
+		rollback(&c);
+	else if (verbose || nundo) {
+		char o[PFXSTR_LEN], s[PFXSTR_LEN];
+
+		printf("%s over %s: bridge %s %s mtu %u\n",
+		       prefix_str(c.map.overlay, c.map.overlay_len, o), c.ul_ifname, c.bridge,
+		       prefix_str(c.bridge_addr, c.slice_len, s), c.mtu);
+	}
+	state_free(&st);
+	return ret;
+}

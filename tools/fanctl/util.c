@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fanctl: messages and address formatting. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "fanctl.h"
+
+const char *progname = "fanctl";
+bool verbose;
+bool msg_quiet;
+const char *err_ctx;
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s%s", progname, err_ctx ? err_ctx : "", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (msg_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void warn_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void verbose_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+const char *ip_str(uint32_t a, char *buf)
+{
+	snprintf(buf, IPSTR_LEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
+		 (a >> 8) & 255, a & 255);
+	return buf;
+}
+
+const char *prefix_str(uint32_t a, unsigned int len, char *buf)
+{
+	char ip[IPSTR_LEN];
+
+	snprintf(buf, PFXSTR_LEN, "%s/%u", ip_str(a, ip), len);
+	return buf;
+}
