@@ -85,6 +85,8 @@ extern bool verbose;
 extern bool msg_quiet;
 /* Prefix of error messages, e.g. "/etc/network/fan:3: " (NULL: none). */
 extern const char *err_ctx;
+/* Where messages go (NULL: stderr); the unit tests capture them. */
+extern FILE *msg_file;
 /* "a.b.c.d" into buf (>= 16 bytes); host-order input. */
 const char *ip_str(uint32_t addr, char *buf);
 /* "a.b.c.d/len" into buf (>= 19 bytes). */

@@ -24,7 +24,7 @@ int map_explain(const struct fan_map_math *m, uint32_t addr, const char *dev, ch
 		host = fan_underlay_of(m, addr);
 		slice = fan_slice_of(m, host);
 		prefix_str(m->overlay, m->overlay_len, p);
-		if (!fan_host_part_valid(m, host))
+		if (!fan_host_part_valid(m, fan_host_part(m, host)))
 			snprintf(buf, len, "%s overlay %s%s host %s invalid\n", a, p, d, ip_str(host, h));
 		else
 			snprintf(buf, len, "%s overlay %s%s host %s slice %s\n", a, p, d,
@@ -34,7 +34,7 @@ int map_explain(const struct fan_map_math *m, uint32_t addr, const char *dev, ch
 	}
 	if (fan_prefix_contains(m->underlay, m->underlay_len, addr)) {
 		prefix_str(m->underlay, m->underlay_len, p);
-		if (!fan_host_part_valid(m, addr))
+		if (!fan_host_part_valid(m, fan_host_part(m, addr)))
 			snprintf(buf, len, "%s underlay %s%s slice none\n", a, p, d);
 		else
 			snprintf(buf, len, "%s underlay %s%s slice %s\n", a, p, d,

@@ -104,19 +104,25 @@ int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *
 	return 0;
 }
 
-int parse_ifname(const char *s, char *out)
+static bool ifname_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
 	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		goto bad;
+		return false;
 	for (i = 0; i < n; i++)
 		if (s[i] == '/' || s[i] == ':' || isspace((unsigned char)s[i]) ||
 		    !isprint((unsigned char)s[i]))
-			goto bad;
-	memcpy(out, s, n + 1);
-	return 0;
-bad:
+			return false;
+	return true;
+}
+
+int parse_ifname(const char *s, char *out)
+{
+	if (ifname_ok(s)) {
+		memcpy(out, s, strlen(s) + 1);
+		return 0;
+	}
 	err_msg("'%s' is not a valid interface name (1..%d characters, no '/', ':' or spaces)",
 		s, IFNAMSIZ - 1);
 	return -1;
@@ -179,11 +185,11 @@ int parse_underlay(const char *s, struct fan_spec *spec)
 		spec->ul_kind = UL_DEFAULT;
 		return 0;
 	}
-	if (n >= IFNAMSIZ || parse_ifname(head, spec->ul_dev)) {
-		if (n >= IFNAMSIZ)
-			err_msg("underlay '%s': '%s' is not a valid interface name", s, head);
+	if (n >= IFNAMSIZ || !ifname_ok(head)) {
+		err_msg("underlay '%s': '%s' is not a valid interface name", s, head);
 		return -1;
 	}
+	memcpy(spec->ul_dev, head, n + 1);
 	spec->ul_kind = UL_DEV;
 	return 0;
 }
@@ -266,6 +272,23 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 	return 0;
 }
 
+static bool is_option_word(const char *a)
+{
+	static const char *const words[] = {
+		"dhcp", "nat", "no-nat", "nonat", "host-reserve", "bridge", "mtu",
+		"auto", "off", NULL,
+	};
+	char w[32];
+	const char *v;
+	int i;
+
+	split_opt(a, w, sizeof(w), &v);
+	for (i = 0; words[i]; i++)
+		if (!strcmp(w, words[i]))
+			return true;
+	return false;
+}
+
 int spec_check_map(const struct fan_spec *spec)
 {
 	struct fan_map_math m = {
@@ -322,7 +345,7 @@ int parse_spec(int argc, char **argv, struct fan_spec *spec, bool config)
 			i++;
 			continue;
 		}
-		if (strchr(a, '/') && a[0] != '-') {
+		if (a[0] != '-' && (strchr(a, '/') || (!is_option_word(a) && !underlay))) {
 			if (!overlay) {
 				overlay = a;
 			} else if (!underlay) {
@@ -341,11 +364,13 @@ int parse_spec(int argc, char **argv, struct fan_spec *spec, bool config)
 		err_msg("missing OVERLAY (e.g. 250.0.0.0/8)");
 		return -1;
 	}
+	if (parse_overlay(overlay, spec))
+		return -1;
 	if (!underlay) {
 		err_msg("missing UNDERLAY (e.g. ib0/16)");
 		return -1;
 	}
-	if (parse_overlay(overlay, spec) || parse_underlay(underlay, spec))
+	if (parse_underlay(underlay, spec))
 		return -1;
 	return spec_check_map(spec);
 }
@@ -437,7 +462,7 @@ int conf_derive(struct fan_conf *c)
 			fan_map_strerror(fan_map_check(&c->map)));
 		return -1;
 	}
-	if (!fan_host_part_valid(&c->map, c->local)) {
+	if (!fan_host_part_valid(&c->map, fan_host_part(&c->map, c->local))) {
 		err_msg("underlay address %s is not a host of %s (host part all zeros or all ones)",
 			ip_str(c->local, a), prefix_str(c->map.underlay, s->underlay_len, u));
 		return -1;

@@ -9,12 +9,15 @@ const char *progname = "fanctl";
 bool verbose;
 bool msg_quiet;
 const char *err_ctx;
+FILE *msg_file;
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: %s%s", progname, err_ctx ? err_ctx : "", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	FILE *f = msg_file ? msg_file : stderr;
+
+	fprintf(f, "%s: %s%s", progname, err_ctx ? err_ctx : "", prefix);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
 }
 
 void err_msg(const char *fmt, ...)

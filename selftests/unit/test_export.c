@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fanctl unit tests: Docker and CNI JSON, Docker fixed-cidr, dhcp range. */
+#include <string.h>
+
+#include "unit.h"
+
+static void conf(struct fan_conf *c, const char *ov, const char *ul, uint32_t local,
+		 unsigned int reserve, unsigned int mtu)
+{
+	char o[32], u[32], *argv[2] = { o, u };
+
+	memset(c, 0, sizeof(*c));
+	strcpy(o, ov);
+	strcpy(u, ul);
+	assert_int_equal(parse_spec(2, argv, &c->spec, false), 0);
+	c->spec.opts.host_reserve = reserve;
+	c->local = local;
+	assert_int_equal(conf_derive(c), 0);
+	c->mtu = mtu;
+}
+
+static void test_docker_golden(void **state)
+{
+	struct fan_conf c;
+	char buf[1024];
+
+	(void)state;
+	conf(&c, "250.0.0.0/8", "10.7.3.4/16", IP(10, 7, 3, 4), 1, 2024);
+	assert_int_equal(docker_json(&c, buf, sizeof(buf)), 0);
+	assert_string_equal(buf,
+		"{\n"
+		"  \"bridge\": \"fan-250-3-4\",\n"
+		"  \"mtu\": 2024,\n"
+		"  \"fixed-cidr\": \"250.3.4.0/24\",\n"
+		"  \"iptables\": false,\n"
+		"  \"ip-masq\": false\n"
+		"}\n");
+	/* too small a buffer is an error, not a truncated document */
+	assert_int_equal(docker_json(&c, buf, 40), -1);
+}
+
+static void test_docker_fixed_cidr(void **state)
+{
+	static const struct {
+		unsigned int reserve;
+		uint32_t net;
+		uint8_t len;
+	} cases[] = {
+		{ 1, IP(250, 3, 4, 0), 24 },
+		{ 2, IP(250, 3, 4, 128), 25 },
+		{ 127, IP(250, 3, 4, 128), 25 },
+		{ 128, IP(250, 3, 4, 192), 26 },
+		{ 200, IP(250, 3, 4, 224), 27 },
+		{ 253, IP(250, 3, 4, 254), 31 },
+	};
+	struct fan_conf c;
+	uint32_t net;
+	uint8_t len;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf(&c, "250.0.0.0/8", "10.7.3.4/16", IP(10, 7, 3, 4), cases[i].reserve, 1480);
+		docker_fixed_cidr(&c, &net, &len);
+		assert_int_equal(net, cases[i].net);
+		assert_int_equal(len, cases[i].len);
+		/* never overlaps the reserved addresses, stays in the slice */
+		if (cases[i].reserve > 1)
+			assert_true(net > c.slice + cases[i].reserve);
+		assert_true(fan_prefix_contains(c.slice, c.slice_len, net));
+	}
+	/* every reservation of a /18 slice */
+	conf(&c, "100.64.0.0/10", "10.1.1.0/24", IP(10, 1, 1, 1), 1, 1480);
+	for (i = 2; i < 16000; i += 97) {
+		uint32_t size;
+
+		c.spec.opts.host_reserve = (unsigned int)i;
+		docker_fixed_cidr(&c, &net, &len);
+		size = (uint32_t)1 << (32 - len);
+		assert_true(net > c.slice + i);
+		assert_int_equal(net & (size - 1), 0);
+		assert_int_equal(net + size, c.slice + (1u << 14));
+		/* the largest: the next bigger aligned block would reach .reserve */
+		assert_true(c.slice + (1u << 14) - 2 * size <= c.slice + i);
+	}
+}
+
+static void test_cni_golden(void **state)
+{
+	struct fan_conf c;
+	char buf[2048];
+
+	(void)state;
+	conf(&c, "250.0.0.0/8", "10.7.3.4/16", IP(10, 7, 3, 4), 5, 2024);
+	assert_int_equal(cni_json(&c, buf, sizeof(buf)), 0);
+	assert_string_equal(buf,
+		"{\n"
+		"  \"cniVersion\": \"1.0.0\",\n"
+		"  \"name\": \"fan-250-3-4\",\n"
+		"  \"plugins\": [\n"
+		"    {\n"
+		"      \"type\": \"bridge\",\n"
+		"      \"bridge\": \"fan-250-3-4\",\n"
+		"      \"isGateway\": true,\n"
+		"      \"ipMasq\": false,\n"
+		"      \"mtu\": 2024,\n"
+		"      \"ipam\": {\n"
+		"        \"type\": \"host-local\",\n"
+		"        \"ranges\": [\n"
+		"          [\n"
+		"            {\n"
+		"              \"subnet\": \"250.3.4.0/24\",\n"
+		"              \"rangeStart\": \"250.3.4.6\",\n"
+		"              \"rangeEnd\": \"250.3.4.254\",\n"
+		"              \"gateway\": \"250.3.4.1\"\n"
+		"            }\n"
+		"          ]\n"
+		"        ],\n"
+		"        \"routes\": [\n"
+		"          { \"dst\": \"0.0.0.0/0\" }\n"
+		"        ]\n"
+		"      }\n"
+		"    }\n"
+		"  ]\n"
+		"}\n");
+}
+
+/* Minimal JSON well-formedness: balanced brackets outside strings, no trailing commas. */
+static void assert_json_shape(const char *s)
+{
+	int depth = 0, in_str = 0;
+	char last = 0;
+
+	for (; *s; s++) {
+		if (in_str) {
+			if (*s == '\\')
+				s++;
+			else if (*s == '"')
+				in_str = 0;
+			continue;
+		}
+		if (*s == '"')
+			in_str = 1;
+		else if (*s == '{' || *s == '[')
+			depth++;
+		else if (*s == '}' || *s == ']') {
+			assert_true(last != ',');
+			depth--;
+			assert_true(depth >= 0);
+		}
+		if (*s != ' ' && *s != '\n')
+			last = *s;
+	}
+	assert_int_equal(depth, 0);
+	assert_int_equal(in_str, 0);
+}
+
+static void test_json_shapes(void **state)
+{
+	struct fan_conf c;
+	char buf[2048];
+
+	(void)state;
+	conf(&c, "100.64.0.0/10", "10.1.1.0/24", IP(10, 1, 1, 77), 3, 65000);
+	assert_int_equal(cni_json(&c, buf, sizeof(buf)), 0);
+	assert_json_shape(buf);
+	assert_non_null(strstr(buf, "\"subnet\": \"100.83.64.0/18\""));
+	assert_non_null(strstr(buf, "\"rangeStart\": \"100.83.64.4\""));
+	assert_non_null(strstr(buf, "\"rangeEnd\": \"100.83.127.254\""));
+	assert_non_null(strstr(buf, "\"mtu\": 65000"));
+	assert_int_equal(docker_json(&c, buf, sizeof(buf)), 0);
+	assert_json_shape(buf);
+	assert_non_null(strstr(buf, "\"fixed-cidr\": \"100.83.96.0/19\""));
+}
+
+static void test_dhcp_range(void **state)
+{
+	struct fan_conf c;
+	uint32_t f, l;
+
+	(void)state;
+	conf(&c, "250.0.0.0/8", "10.7.3.4/16", IP(10, 7, 3, 4), 1, 1480);
+	dhcp_range(&c, &f, &l);
+	assert_int_equal(f, IP(250, 3, 4, 2));
+	assert_int_equal(l, IP(250, 3, 4, 254));
+	c.spec.opts.host_reserve = 10;
+	dhcp_range(&c, &f, &l);
+	assert_int_equal(f, IP(250, 3, 4, 11));
+	conf(&c, "250.0.0.0/8", "192.0.2.0/24", IP(192, 0, 2, 5), 1, 1480);
+	dhcp_range(&c, &f, &l);
+	assert_int_equal(f, IP(250, 5, 0, 2));
+	assert_int_equal(l, IP(250, 5, 255, 254));
+	/* smallest slice: /30 over a /30-u map has .2 only */
+	conf(&c, "10.0.0.0/8", "172.16.0.0/10", IP(172, 16, 0, 1), 1, 1480);
+	dhcp_range(&c, &f, &l);
+	assert_int_equal(c.slice_len, 30);
+	assert_int_equal(f, c.slice + 2);
+	assert_int_equal(l, c.slice + 2);
+}
+
+const struct CMUnitTest export_tests[] = {
+	cmocka_unit_test(test_docker_golden),
+	cmocka_unit_test(test_docker_fixed_cidr),
+	cmocka_unit_test(test_cni_golden),
+	cmocka_unit_test(test_json_shapes),
+	cmocka_unit_test(test_dhcp_range),
+};
+const size_t export_ntests = sizeof(export_tests) / sizeof(export_tests[0]);

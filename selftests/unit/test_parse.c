@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0
+/* fanctl unit tests: addresses, prefixes, underlays, options, specs, bridge names. */
+#include <string.h>
+
+#include "unit.h"
+
+static void test_ipv4(void **state)
+{
+	static const struct {
+		const char *s;
+		uint32_t v;
+	} good[] = {
+		{ "0.0.0.0", 0 }, { "255.255.255.255", 0xffffffff },
+		{ "10.7.3.4", IP(10, 7, 3, 4) }, { "250.0.0.0", IP(250, 0, 0, 0) },
+		{ "1.2.3.4", IP(1, 2, 3, 4) },
+	};
+	static const char *const bad[] = {
+		"", "1", "1.2.3", "1.2.3.4.5", "256.0.0.0", "1.2.3.", ".1.2.3", "1..2.3",
+		"a.b.c.d", "1.2.3.4 ", " 1.2.3.4", "1.2.3.1000", "-1.2.3.4", "1.2.3.4/8",
+		"0x1.2.3.4",
+	};
+	uint32_t a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(parse_ipv4(good[i].s, &a), 0);
+		assert_int_equal(a, good[i].v);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *err;
+
+		capture_start();
+		assert_int_equal(parse_ipv4(bad[i], &a), -1);
+		err = capture_end();
+		/* the message names the token */
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
+static void test_prefix(void **state)
+{
+	uint32_t a;
+	uint8_t l;
+	const char *err;
+
+	(void)state;
+	assert_int_equal(parse_prefix("250.0.0.0/8", &a, &l, false), 0);
+	assert_int_equal(a, IP(250, 0, 0, 0));
+	assert_int_equal(l, 8);
+	assert_int_equal(parse_prefix("10.7.3.4/16", &a, &l, true), 0);
+	assert_int_equal(a, IP(10, 7, 3, 4));
+	assert_int_equal(l, 16);
+	assert_int_equal(parse_prefix("0.0.0.0/0", &a, &l, false), 0);
+	assert_int_equal(parse_prefix("1.2.3.4/32", &a, &l, false), 0);
+
+	capture_start();
+	assert_int_equal(parse_prefix("10.7.3.4/16", &a, &l, false), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "'10.7.3.4/16'"));
+	assert_non_null(strstr(err, "host bits"));
+
+	capture_start();
+	assert_int_equal(parse_prefix("250.0.0.0/33", &a, &l, false), -1);
+	assert_int_equal(parse_prefix("250.0.0.0/", &a, &l, false), -1);
+	assert_int_equal(parse_prefix("250.0.0.0", &a, &l, false), -1);
+	assert_int_equal(parse_prefix("250.0.0/8", &a, &l, false), -1);
+	assert_int_equal(parse_prefix("250.0.0.0/8x", &a, &l, false), -1);
+	assert_int_equal(parse_prefix("250.0.0.0/-8", &a, &l, false), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "'250.0.0.0/33'"));
+	assert_non_null(strstr(err, "'250.0.0.0/8x'"));
+}
+
+static void test_underlay(void **state)
+{
+	struct fan_spec s;
+	const char *err;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(parse_underlay("ib0/16", &s), 0);
+	assert_int_equal(s.ul_kind, UL_DEV);
+	assert_string_equal(s.ul_dev, "ib0");
+	assert_int_equal(s.underlay_len, 16);
+
+	assert_int_equal(parse_underlay("10.7.3.4/16", &s), 0);
+	assert_int_equal(s.ul_kind, UL_ADDR);
+	assert_int_equal(s.ul_addr, IP(10, 7, 3, 4));
+	assert_int_equal(s.ul_dev[0], 0);
+
+	assert_int_equal(parse_underlay("default/24", &s), 0);
+	assert_int_equal(s.ul_kind, UL_DEFAULT);
+	assert_int_equal(s.underlay_len, 24);
+
+	assert_int_equal(parse_underlay("ib0.8001/16", &s), 0);
+	assert_int_equal(s.ul_kind, UL_DEV);
+	assert_string_equal(s.ul_dev, "ib0.8001");
+
+	static const char *const bad[] = {
+		"ib0", "ib0/", "ib0/0", "ib0/31", "ib0/32", "ib0/x", "/16",
+		"10.7.3/16", "10.7.3.4.5/16", "averyveryverylongname/16", "a b/16",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		assert_int_equal(parse_underlay(bad[i], &s), -1);
+		err = capture_end();
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
+static int opt(const char *const *words, int n, struct fan_opts *o, bool config)
+{
+	char *argv[16];
+	int i = 0, k;
+
+	for (k = 0; k < n; k++)
+		argv[k] = (char *)words[k];
+	fan_opts_init(o);
+	while (i < n)
+		if (parse_option(n, argv, &i, o, config))
+			return -1;
+	return 0;
+}
+
+static void test_options(void **state)
+{
+	struct fan_opts o;
+	const char *err;
+
+	(void)state;
+	fan_opts_init(&o);
+	assert_true(o.nat);
+	assert_false(o.dhcp);
+	assert_int_equal(o.host_reserve, 1);
+	assert_int_equal(o.mtu, 0);
+	assert_int_equal(o.bridge[0], 0);
+
+	{
+		const char *const w[] = { "dhcp", "host-reserve", "10", "bridge", "br9",
+					  "mtu", "2000", "no-nat" };
+
+		assert_int_equal(opt(w, 8, &o, false), 0);
+		assert_true(o.dhcp);
+		assert_int_equal(o.host_reserve, 10);
+		assert_string_equal(o.bridge, "br9");
+		assert_int_equal(o.mtu, 2000);
+		assert_false(o.nat);
+	}
+	{
+		const char *const w[] = { "--dhcp", "--host-reserve=7", "--bridge", "fanx",
+					  "--mtu=1400", "--no-nat", "--nat" };
+
+		assert_int_equal(opt(w, 7, &o, false), 0);
+		assert_true(o.dhcp);
+		assert_int_equal(o.host_reserve, 7);
+		assert_string_equal(o.bridge, "fanx");
+		assert_int_equal(o.mtu, 1400);
+		assert_true(o.nat);
+	}
+	{
+		const char *const w[] = { "off", "auto" };
+
+		assert_int_equal(opt(w, 2, &o, true), 0);
+		assert_true(o.off);
+		assert_true(o.auto_);
+	}
+	static const struct {
+		const char *w[3];
+		int n;
+		const char *token;
+	} bad[] = {
+		{ { "bogus" }, 1, "'bogus'" },
+		{ { "--bogus" }, 1, "'--bogus'" },
+		{ { "host-reserve" }, 1, "'host-reserve'" },
+		{ { "host-reserve", "x" }, 2, "'x'" },
+		{ { "host-reserve", "0" }, 2, "'0'" },
+		{ { "mtu", "67" }, 2, "'67'" },
+		{ { "mtu", "65536" }, 2, "'65536'" },
+		{ { "--mtu=" }, 1, "''" },
+		{ { "bridge", "a/b" }, 2, "'a/b'" },
+		{ { "bridge", "0123456789abcdef" }, 2, "'0123456789abcdef'" },
+		{ { "--dhcp=1" }, 1, "'--dhcp=1'" },
+		{ { "auto" }, 1, "'auto'" },
+		{ { "off" }, 1, "'off'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		assert_int_equal(opt(bad[i].w, bad[i].n, &o, false), -1);
+		err = capture_end();
+		if (!strstr(err, bad[i].token))
+			fail_msg("case %zu: '%s' does not name %s", i, err, bad[i].token);
+	}
+}
+
+static int spec(const char *line, struct fan_spec *s, bool config)
+{
+	char buf[256], *w[32];
+	int n;
+
+	strcpy(buf, line);
+	n = split_words(buf, w, 32);
+	return parse_spec(n, w, s, config);
+}
+
+static void test_spec(void **state)
+{
+	struct fan_spec s;
+	const char *err;
+
+	(void)state;
+	assert_int_equal(spec("250.0.0.0/8 ib0/16", &s, false), 0);
+	assert_int_equal(s.overlay, IP(250, 0, 0, 0));
+	assert_int_equal(s.overlay_len, 8);
+	assert_int_equal(s.ul_kind, UL_DEV);
+	assert_int_equal(s.underlay_len, 16);
+	assert_true(s.opts.nat);
+
+	assert_int_equal(spec("-o 250.0.0.0/8 -u 10.7.3.4/16 --dhcp --host-reserve 5", &s, false), 0);
+	assert_int_equal(s.ul_kind, UL_ADDR);
+	assert_int_equal(s.ul_addr, IP(10, 7, 3, 4));
+	assert_true(s.opts.dhcp);
+	assert_int_equal(s.opts.host_reserve, 5);
+
+	assert_int_equal(spec("--underlay=default/16 dhcp --overlay=100.64.0.0/10", &s, false), 0);
+	assert_int_equal(s.ul_kind, UL_DEFAULT);
+	assert_int_equal(s.overlay, IP(100, 64, 0, 0));
+	assert_int_equal(s.overlay_len, 10);
+
+	/* options before the prefixes work too */
+	assert_int_equal(spec("dhcp 250.0.0.0/8 ib0/16", &s, false), 0);
+	assert_true(s.opts.dhcp);
+
+	static const struct {
+		const char *line;
+		const char *token;
+	} bad[] = {
+		{ "", "missing OVERLAY" },
+		{ "250.0.0.0/8", "missing UNDERLAY" },
+		{ "bogus ib0/16", "'bogus'" },
+		{ "250.0.0.0/8 ib0", "'ib0'" },
+		{ "250.0.0.1/8 ib0/16", "'250.0.0.1/8'" },
+		{ "250.0.0.0/31 ib0/16", "250.0.0.0/31" },
+		{ "250.0.0.0/8 ib0/8", "shorter" },
+		{ "250.0.0.0/16 ib0/8", "shorter" },
+		{ "250.0.0.0/8 ib0/9", "fewer than 2 bits" },
+		{ "250.0.0.0/8 ib0/16 1.2.3.0/24", "'1.2.3.0/24'" },
+		{ "-o 250.0.0.0/8 -o 250.0.0.0/8 -u ib0/16", "twice" },
+		{ "250.0.0.0/8 ib0/16 -u", "'-u'" },
+		{ "250.0.0.0/8 ib0/16 frobnicate", "'frobnicate'" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		assert_int_equal(spec(bad[i].line, &s, false), -1);
+		err = capture_end();
+		if (!strstr(err, bad[i].token))
+			fail_msg("'%s': error '%s' lacks %s", bad[i].line, err, bad[i].token);
+	}
+}
+
+static void test_config_line(void **state)
+{
+	struct fan_spec s;
+	const char *err;
+
+	(void)state;
+	assert_int_equal(parse_config_line("", "f", 1, &s), 0);
+	assert_int_equal(parse_config_line("   \t ", "f", 1, &s), 0);
+	assert_int_equal(parse_config_line("# 250.0.0.0/8 ib0/16", "f", 1, &s), 0);
+	assert_int_equal(parse_config_line("250.0.0.0/8 ib0/16 dhcp # comment", "f", 1, &s), 1);
+	assert_true(s.opts.dhcp);
+	assert_false(s.opts.off);
+	assert_int_equal(parse_config_line("10.0.0.0/8 eth1/16 dhcp off", "f", 2, &s), 1);
+	assert_true(s.opts.off);
+	assert_int_equal(parse_config_line("241.0.0.0/8 eth0/16 auto bridge fan-x", "f", 3, &s), 1);
+	assert_true(s.opts.auto_);
+	assert_string_equal(s.opts.bridge, "fan-x");
+
+	capture_start();
+	assert_int_equal(parse_config_line("250.0.0.0/8 ib0/16 dchp", "/etc/network/fan", 17, &s), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "/etc/network/fan:17: "));
+	assert_non_null(strstr(err, "'dchp'"));
+
+	capture_start();
+	assert_int_equal(parse_config_line("250.0.0.0/8", "cfg", 4, &s), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "cfg:4: "));
+	/* the context does not leak into later messages */
+	capture_start();
+	err_msg("plain");
+	err = capture_end();
+	assert_string_equal(err, "fanctl: plain\n");
+}
+
+static void test_bridge_name(void **state)
+{
+	char n[IFNAMSIZ];
+
+	(void)state;
+	bridge_name(IP(250, 3, 4, 0), 24, n);
+	assert_string_equal(n, "fan-250-3-4");
+	bridge_name(IP(250, 3, 0, 0), 16, n);
+	assert_string_equal(n, "fan-250-3");
+	bridge_name(IP(100, 64 + 12, 64, 0), 18, n);
+	assert_string_equal(n, "fan-100-76-64");
+	bridge_name(IP(255, 255, 255, 0), 24, n);
+	assert_string_equal(n, "fan-255-255-255");
+	assert_int_equal(strlen(n), IFNAMSIZ - 1);
+	bridge_name(IP(10, 0, 0, 0), 8, n);
+	assert_string_equal(n, "fan-10");
+	bridge_name(IP(96, 0, 0, 0), 3, n);
+	assert_string_equal(n, "fan-96");
+	/* slices longer than /24 need 4 octets; too long names fall back to hex */
+	bridge_name(IP(10, 1, 2, 64), 26, n);
+	assert_string_equal(n, "fan-10-1-2-64");
+	bridge_name(IP(250, 250, 250, 192), 26, n);
+	assert_string_equal(n, "fan-fafafac0");
+}
+
+static void test_derive(void **state)
+{
+	struct fan_conf c;
+	const char *err;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(spec("250.0.0.0/8 10.7.3.4/16", &c.spec, false), 0);
+	c.local = IP(10, 7, 3, 4);
+	assert_int_equal(conf_derive(&c), 0);
+	assert_int_equal(c.slice, IP(250, 3, 4, 0));
+	assert_int_equal(c.slice_len, 24);
+	assert_int_equal(c.bridge_addr, IP(250, 3, 4, 1));
+	assert_string_equal(c.bridge, "fan-250-3-4");
+	assert_int_equal(c.map.underlay, IP(10, 7, 0, 0));
+
+	/* a user bridge name wins */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(spec("250.0.0.0/8 10.7.3.4/16 bridge mybr", &c.spec, false), 0);
+	c.local = IP(10, 7, 3, 4);
+	assert_int_equal(conf_derive(&c), 0);
+	assert_string_equal(c.bridge, "mybr");
+
+	/* host part all zeros / all ones is not a host */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(spec("250.0.0.0/8 10.7.0.0/16", &c.spec, false), 0);
+	c.local = IP(10, 7, 0, 0);
+	capture_start();
+	assert_int_equal(conf_derive(&c), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "10.7.0.0"));
+	c.local = IP(10, 7, 255, 255);
+	capture_start();
+	assert_int_equal(conf_derive(&c), -1);
+	capture_end();
+
+	/* host-reserve must leave a container address: /24 has .0-.255 */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(spec("250.0.0.0/8 10.7.3.4/16 host-reserve 253", &c.spec, false), 0);
+	c.local = IP(10, 7, 3, 4);
+	assert_int_equal(conf_derive(&c), 0);	/* .254 is left */
+	c.spec.opts.host_reserve = 254;
+	capture_start();
+	assert_int_equal(conf_derive(&c), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "host-reserve 254"));
+}
+
+static void test_alias_roundtrip(void **state)
+{
+	struct fan_conf c;
+	struct fan_spec s;
+	char buf[256];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(spec("250.0.0.0/8 ib0/16 dhcp no-nat host-reserve 9 mtu 1400", &c.spec,
+			      false), 0);
+	c.local = IP(10, 7, 3, 4);
+	assert_int_equal(conf_derive(&c), 0);
+	assert_int_equal(spec_format(&c, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "fanctl 250.0.0.0/8 10.7.3.4/16 host-reserve 9 no-nat dhcp mtu 1400");
+	assert_int_equal(alias_parse(buf, &s), 0);
+	assert_int_equal(s.overlay, c.spec.overlay);
+	assert_int_equal(s.ul_kind, UL_ADDR);
+	assert_int_equal(s.ul_addr, IP(10, 7, 3, 4));
+	assert_int_equal(s.underlay_len, 16);
+	assert_true(s.opts.dhcp);
+	assert_false(s.opts.nat);
+	assert_int_equal(s.opts.host_reserve, 9);
+	assert_int_equal(s.opts.mtu, 1400);
+	assert_true(is_fanctl_alias(buf));
+	assert_true(is_fanctl_alias("fanctl"));
+	assert_false(is_fanctl_alias("fanctlx 1"));
+	assert_false(is_fanctl_alias(""));
+	/* foreign and broken markers are rejected quietly */
+	capture_start();
+	assert_int_equal(alias_parse("my bridge", &s), -1);
+	assert_int_equal(alias_parse("fanctl", &s), -1);
+	assert_int_equal(alias_parse("fanctl 250.0.0.0/8 ib0/16", &s), -1);
+	assert_int_equal(alias_parse("fanctl 250.0.0.0/8 10.7.3.4/16 bogus", &s), -1);
+	assert_string_equal(capture_end(), "");
+}
+
+static void test_split(void **state)
+{
+	char buf[64], *w[4];
+
+	(void)state;
+	strcpy(buf, "  a\tbb   ccc ");
+	assert_int_equal(split_words(buf, w, 4), 3);
+	assert_string_equal(w[0], "a");
+	assert_string_equal(w[1], "bb");
+	assert_string_equal(w[2], "ccc");
+	strcpy(buf, "1 2 3 4 5");
+	assert_int_equal(split_words(buf, w, 4), -1);
+}
+
+const struct CMUnitTest parse_tests[] = {
+	cmocka_unit_test(test_ipv4),
+	cmocka_unit_test(test_prefix),
+	cmocka_unit_test(test_underlay),
+	cmocka_unit_test(test_options),
+	cmocka_unit_test(test_spec),
+	cmocka_unit_test(test_config_line),
+	cmocka_unit_test(test_bridge_name),
+	cmocka_unit_test(test_derive),
+	cmocka_unit_test(test_alias_roundtrip),
+	cmocka_unit_test(test_split),
+};
+const size_t parse_ntests = sizeof(parse_tests) / sizeof(parse_tests[0]);
