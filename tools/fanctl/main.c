@@ -129,7 +129,7 @@ static bool is_help(const char *a)
 static int cmd_updown(int argc, char **argv, bool up)
 {
 	const char *cmd = up ? "up" : "down", *config = FANCTL_CONFIG, *iface = NULL;
-	bool all = false, everything = false, other = false;
+	bool all = false, everything = false, other = false, config_set = false;
 	struct fan_spec spec;
 	int i;
 
@@ -148,12 +148,15 @@ static int cmd_updown(int argc, char **argv, bool up)
 				err_msg("option '%s' needs a value", a);
 				return EXIT_USAGE;
 			}
-			if (a[2] == 'i')
+			if (a[2] == 'i') {
 				iface = argv[++i];
-			else
+			} else {
 				config = argv[++i];
+				config_set = true;
+			}
 		} else if (!strncmp(a, "--config=", 9)) {
 			config = a + 9;
+			config_set = true;
 		} else if (!strncmp(a, "--iface=", 8)) {
 			iface = a + 8;
 		} else {
@@ -179,7 +182,7 @@ static int cmd_updown(int argc, char **argv, bool up)
 		}
 		return config_all(config, iface, up);
 	}
-	if (iface || config != (const char *)FANCTL_CONFIG) {
+	if (iface || config_set) {
 		err_msg("%s: -c and --iface need -a", cmd);
 		return EXIT_USAGE;
 	}
