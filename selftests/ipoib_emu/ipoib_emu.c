@@ -164,15 +164,16 @@ static int ipoib_emu_hard_header(struct sk_buff *skb, struct net_device *dev,
 	header->proto = htons(type);
 	header->reserved = 0;
 
-	/* Like ipoib: the destination travels in a pseudo header. */
+	/*
+	 * Like ipoib: the destination travels in a pseudo header in front of
+	 * the encapsulation header, for ndo_start_xmit to find.
+	 */
 	phdr = skb_push(skb, IPOIB_PSEUDO_LEN);
 	if (!daddr) {
 		memset(phdr, 0, IPOIB_PSEUDO_LEN);
-		skb_pull(skb, IPOIB_PSEUDO_LEN);
 		return -IPOIB_HARD_LEN;
 	}
 	memcpy(phdr, daddr, IPOIB_PSEUDO_LEN);
-	skb_pull(skb, IPOIB_PSEUDO_LEN);
 
 	return IPOIB_HARD_LEN;
 }

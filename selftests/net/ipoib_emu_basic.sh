@@ -1,0 +1,385 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The emulated IPoIB netdevice (selftests/ipoib_emu) honours the contract of
+# a real ib0: two hosts (network namespaces) on one fabric, ARP with 20-byte
+# addresses, datagram/connected MTUs and the drops between them, bridge and
+# macvlan refusing it, TCP integrity in both modes.  KTAP output.
+#
+# Needs root.  Loads ipoib_emu.ko from $IPOIB_EMU_KO,
+# build/modules/$(uname -r)/, selftests/ipoib_emu/ or modprobe, in that
+# order, unless it is already loaded.
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kver=$(uname -r)
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+sfx=$$
+H1=ibemu-h1-$sfx
+H2=ibemu-h2-$sfx
+A1=10.7.3.4
+A2=10.7.9.200
+BCAST=00:ff:ff:ff:ff:12:40:1b:ff:ff:00:00:00:00:00:00:ff:ff:ff:ff
+XFER_MB=${IPOIB_EMU_XFER_MB:-4}
+
+tmp=
+loaded_here=0
+n=0
+npass=0
+nfail=0
+nskip=0
+
+# --- KTAP -------------------------------------------------------------------
+
+ktap_result()	# STATUS NAME [REASON]: STATUS is pass, fail or skip
+{
+	n=$((n + 1))
+	case "$1" in
+	pass) npass=$((npass + 1)); echo "ok $n $2" ;;
+	fail) nfail=$((nfail + 1)); echo "not ok $n $2" ;;
+	skip) nskip=$((nskip + 1)); echo "ok $n $2 # SKIP ${3:-}" ;;
+	esac
+}
+
+diag() { echo "# $*"; }
+
+# run_test NAME FUNC: FUNC returns 0 pass, 4 skip, else fail; its output
+# becomes diagnostic lines.
+run_test()
+{
+	local name=$1 out rc
+	out=$("$2" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	case $rc in
+	0) ktap_result pass "$name" ;;
+	"$KSFT_SKIP") ktap_result skip "$name" ;;
+	*) ktap_result fail "$name" ;;
+	esac
+}
+
+# --- setup ------------------------------------------------------------------
+
+cleanup()
+{
+	ip netns del "$H1" 2>/dev/null
+	ip netns del "$H2" 2>/dev/null
+	[ -n "$tmp" ] && rm -rf "$tmp"
+	if [ "$loaded_here" = 1 ]; then
+		# Devices die with their namespaces; the module must then go.
+		local i
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rmmod ipoib_emu 2>/dev/null && break
+			sleep 0.5
+		done
+	fi
+}
+
+load_module()
+{
+	local ko
+	[ -d /sys/module/ipoib_emu ] && return 0
+	for ko in "${IPOIB_EMU_KO:-}" "$top/build/modules/$kver/ipoib_emu.ko" \
+		  "$top/selftests/ipoib_emu/ipoib_emu.ko"; do
+		[ -n "$ko" ] && [ -r "$ko" ] || continue
+		[ "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" = "$kver" ] ||
+			continue
+		insmod "$ko" && { loaded_here=1; return 0; }
+	done
+	modprobe ipoib_emu 2>/dev/null && { loaded_here=1; return 0; }
+	return 1
+}
+
+in1() { ip netns exec "$H1" "$@"; }
+in2() { ip netns exec "$H2" "$@"; }
+stat1() { in1 cat "/sys/class/net/ib0/statistics/$1"; }
+
+echo "TAP version 13"
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP needs root"
+	exit $KSFT_SKIP
+fi
+if ! load_module; then
+	echo "1..0 # SKIP ipoib_emu.ko not found for $kver (build it first)"
+	exit $KSFT_SKIP
+fi
+trap cleanup EXIT
+tmp=$(mktemp -d) || exit $KSFT_FAIL
+echo "1..19"
+
+# --- tests ------------------------------------------------------------------
+
+t_create()
+{
+	ip netns add "$H1" && ip netns add "$H2" || return 1
+	# Created in the init namespace, then moved: the fabric spans netns.
+	ip link add "ibemu$sfx-a" type ipoib_emu || return 1
+	ip link add "ibemu$sfx-b" type ipoib_emu || return 1
+	ip link set "ibemu$sfx-a" netns "$H1" name ib0 || return 1
+	ip link set "ibemu$sfx-b" netns "$H2" name ib0 || return 1
+	ip -n "$H1" addr add "$A1/16" dev ib0 &&
+	ip -n "$H2" addr add "$A2/16" dev ib0 &&
+	ip -n "$H1" link set ib0 up &&
+	ip -n "$H2" link set ib0 up
+}
+
+t_link_type()
+{
+	local out addr brd
+	out=$(ip -n "$H1" -d link show ib0) || return 1
+	echo "$out" | grep -q "link/infiniband " || { echo "$out"; return 1; }
+	addr=$(echo "$out" | awk '$1 == "link/infiniband" { print $2 }')
+	brd=$(echo "$out" | awk '$1 == "link/infiniband" { print $4 }')
+	[ "$(echo "$addr" | tr ':' '\n' | wc -l)" = 20 ] ||
+		{ echo "address $addr is not 20 bytes"; return 1; }
+	[ "$brd" = "$BCAST" ] || { echo "broadcast $brd, want $BCAST"; return 1; }
+	echo "$out" | grep -q "ipoib_emu" || { echo "$out"; return 1; }
+	[ "$(in1 cat /sys/class/net/ib0/type)" = 32 ] ||
+		{ echo "type is not ARPHRD_INFINIBAND (32)"; return 1; }
+}
+
+t_addr_unique()
+{
+	local a b
+	a=$(in1 cat /sys/class/net/ib0/address)
+	b=$(in2 cat /sys/class/net/ib0/address)
+	echo "H1 ib0 $a"
+	echo "H2 ib0 $b"
+	[ -n "$a" ] && [ "$a" != "$b" ]
+}
+
+t_datagram_mtu()
+{
+	local m mode
+	mode=$(in1 cat /sys/class/net/ib0/mode)
+	m=$(in1 cat /sys/class/net/ib0/mtu)
+	[ "$mode" = datagram ] && [ "$m" = 2044 ] ||
+		{ echo "mode $mode mtu $m, want datagram 2044"; return 1; }
+}
+
+t_ping()
+{
+	in1 ping -c 3 -i 0.2 -W 2 "$A2" >/dev/null &&
+	in2 ping -c 3 -i 0.2 -W 2 "$A1" >/dev/null
+}
+
+t_neigh_lladdr()
+{
+	local ll
+	ll=$(ip -n "$H1" neigh show "$A2" dev ib0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
+	echo "neighbour $A2 lladdr $ll"
+	[ "$(echo "$ll" | tr ':' '\n' | wc -l)" = 20 ] || return 1
+	[ "$ll" = "$(in2 cat /sys/class/net/ib0/address)" ]
+}
+
+t_bridge_refuses()
+{
+	ip -n "$H1" link add br0 type bridge || return $KSFT_SKIP
+	if ip -n "$H1" link set ib0 master br0 2>/dev/null; then
+		ip -n "$H1" link del br0
+		echo "ib0 was enslaved to a bridge"
+		return 1
+	fi
+	ip -n "$H1" link del br0
+}
+
+t_macvlan_refuses()
+{
+	if ip -n "$H1" link add link ib0 name mv0 type macvlan 2>/dev/null; then
+		ip -n "$H1" link del mv0
+		echo "macvlan accepted ib0"
+		return 1
+	fi
+}
+
+t_vlan_refuses()
+{
+	if ip -n "$H1" link add link ib0 name ib0.5 type vlan id 5 2>/dev/null; then
+		ip -n "$H1" link del ib0.5
+		echo "vlan accepted ib0"
+		return 1
+	fi
+}
+
+t_datagram_mtu_refused()
+{
+	local out
+	out=$(ip -n "$H1" link set ib0 mtu 3000 2>&1) &&
+		{ echo "mtu 3000 accepted in datagram mode"; return 1; }
+	echo "$out"
+	[ "$(in1 cat /sys/class/net/ib0/mtu)" = 2044 ]
+}
+
+# tcp_xfer FROM_NS TO_NS TO_ADDR TAG: send $XFER_MB MiB, compare sha256.
+tcp_xfer()
+{
+	local from=$1 to=$2 addr=$3 tag=$4 src dst pid a b i
+	src=$tmp/$tag.src
+	dst=$tmp/$tag.dst
+	head -c $((XFER_MB * 1024 * 1024)) /dev/urandom > "$src" || return 1
+	ip netns exec "$to" timeout 60 socat -u TCP-LISTEN:5001,reuseaddr \
+		"OPEN:$dst,creat,trunc" &
+	pid=$!
+	for i in $(seq 50); do
+		ip netns exec "$to" ss -Hltn 'sport = :5001' | grep -q . && break
+		sleep 0.1
+	done
+	ip netns exec "$from" timeout 60 socat -u "OPEN:$src" "TCP:$addr:5001" ||
+		{ kill "$pid" 2>/dev/null; wait "$pid"; return 1; }
+	wait "$pid" || return 1
+	a=$(sha256sum < "$src" | cut -d' ' -f1)
+	b=$(sha256sum < "$dst" | cut -d' ' -f1)
+	echo "$tag: sent $a"
+	echo "$tag: got  $b"
+	[ "$a" = "$b" ]
+}
+
+csum_errors()	# NS: TCP InCsumErrors
+{
+	ip netns exec "$1" awk '$1 == "Tcp:" && !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$1 == "Tcp:" { print $c["InCsumErrors"] }' /proc/net/snmp
+}
+
+t_tcp_datagram()
+{
+	local e
+	# The receiver verifies in software: the offloaded checksum the
+	# sender's "HCA" filled in must be right.
+	in2 ethtool -K ib0 rx off >/dev/null 2>&1 || echo "cannot turn rx csum off"
+	tcp_xfer "$H1" "$H2" "$A2" dgram-fwd || return 1
+	in2 ethtool -K ib0 rx on >/dev/null 2>&1
+	tcp_xfer "$H2" "$H1" "$A1" dgram-rev || return 1
+	e=$(( $(csum_errors "$H1") + $(csum_errors "$H2") ))
+	[ "$e" = 0 ] || { echo "TCP InCsumErrors $e"; return 1; }
+}
+
+t_connected_mtu()
+{
+	in1 sh -c 'echo connected > /sys/class/net/ib0/mode' || return 1
+	in2 sh -c 'echo connected > /sys/class/net/ib0/mode' || return 1
+	local m1 m2 csum
+	m1=$(in1 cat /sys/class/net/ib0/mtu)
+	m2=$(in2 cat /sys/class/net/ib0/mtu)
+	[ "$m1" = 65520 ] && [ "$m2" = 65520 ] ||
+		{ echo "mtu $m1/$m2 after connected, want 65520"; return 1; }
+	csum=$(in1 ethtool -k ib0 | awk '$1 == "tx-checksum-ipv4:" { print $2 }')
+	[ "$csum" = off ] ||
+		{ echo "tx-checksum-ipv4 is '$csum' in connected mode"; return 1; }
+	if ip -n "$H1" link set ib0 mtu 65521 2>/dev/null; then
+		echo "mtu 65521 accepted"
+		return 1
+	fi
+}
+
+t_connected_big_ping()
+{
+	ip -n "$H1" route flush cache
+	in1 ping -c 2 -i 0.2 -W 2 -M do -s 3000 "$A2" >/dev/null &&
+	in1 ping -c 2 -i 0.2 -W 2 -M do -s 60000 "$A2" >/dev/null
+}
+
+t_tcp_connected()
+{
+	tcp_xfer "$H1" "$H2" "$A2" cm-fwd && tcp_xfer "$H2" "$H1" "$A1" cm-rev
+}
+
+t_mixed_drop()
+{
+	local d0 d1 e0 e1 m
+	in2 sh -c 'echo datagram > /sys/class/net/ib0/mode' || return 1
+	m=$(in2 cat /sys/class/net/ib0/mtu)
+	[ "$m" = 2044 ] || { echo "datagram did not clamp the mtu: $m"; return 1; }
+	ip -n "$H1" route flush cache
+	d0=$(stat1 tx_dropped)
+	e0=$(stat1 tx_errors)
+	if in1 ping -c 2 -i 0.2 -W 1 -M do -s 3000 "$A2" >/dev/null; then
+		echo "3000-byte ping passed from connected to a datagram peer"
+		return 1
+	fi
+	d1=$(stat1 tx_dropped)
+	e1=$(stat1 tx_errors)
+	echo "sender tx_dropped $d0 -> $d1, tx_errors $e0 -> $e1"
+	[ "$d1" -gt "$d0" ] && [ "$e1" -gt "$e0" ] || return 1
+	# Small packets still pass (over UD).
+	in1 ping -c 2 -i 0.2 -W 2 "$A2" >/dev/null
+}
+
+t_mixed_tcp()
+{
+	# TCP from connected to datagram: the datagram peer's MSS (and
+	# PMTU discovery through the ICMP the sender's driver returns)
+	# must keep every segment within the UD MTU.
+	ip -n "$H1" route flush cache
+	tcp_xfer "$H1" "$H2" "$A2" mixed
+}
+
+t_back_to_datagram()
+{
+	local m csum
+	in1 sh -c 'echo datagram > /sys/class/net/ib0/mode' || return 1
+	m=$(in1 cat /sys/class/net/ib0/mtu)
+	csum=$(in1 ethtool -k ib0 | awk '$1 == "tx-checksum-ipv4:" { print $2 }')
+	echo "mtu $m tx-checksum-ipv4 $csum"
+	[ "$m" = 2044 ] && [ "$csum" = on ] &&
+	in1 ping -c 2 -i 0.2 -W 2 "$A2" >/dev/null
+}
+
+t_netns_death()
+{
+	local i
+	# Packets in flight while the receiver's namespace dies.
+	in1 ping -f -c 200000 -w 4 "$A2" >/dev/null 2>&1 &
+	sleep 1
+	ip netns del "$H2"
+	wait
+	ip netns del "$H1"
+	for i in $(seq 20); do
+		ip -d link show type ipoib_emu | grep -q . || return 0
+		sleep 0.2
+	done
+	echo "devices left after their namespaces died:"
+	ip -d link show type ipoib_emu
+	return 1
+}
+
+t_unload()
+{
+	local i
+	[ "$loaded_here" = 1 ] || { echo "module was loaded before the test"; return $KSFT_SKIP; }
+	for i in $(seq 20); do
+		rmmod ipoib_emu 2>/dev/null && return 0
+		sleep 0.2
+	done
+	rmmod ipoib_emu
+}
+
+run_test "create devices on one fabric in two netns" t_create
+run_test "ip -d link shows link/infiniband, 20-byte address, IPoIB broadcast" t_link_type
+run_test "device addresses are unique" t_addr_unique
+run_test "datagram mode MTU is 2044" t_datagram_mtu
+run_test "ping both ways" t_ping
+run_test "ARP neighbour has the peer's 20-byte lladdr" t_neigh_lladdr
+run_test "a bridge refuses it" t_bridge_refuses
+run_test "macvlan refuses it" t_macvlan_refuses
+run_test "vlan refuses it" t_vlan_refuses
+run_test "datagram mode refuses MTU 3000" t_datagram_mtu_refused
+run_test "TCP ${XFER_MB} MiB both ways in datagram mode, sha256 match" t_tcp_datagram
+run_test "connected mode: MTU 65520, no csum offload, 65521 refused" t_connected_mtu
+run_test "3000 and 60000-byte DF pings pass between connected peers" t_connected_big_ping
+run_test "TCP ${XFER_MB} MiB both ways in connected mode, sha256 match" t_tcp_connected
+run_test "3000-byte DF ping connected->datagram is dropped and counted" t_mixed_drop
+run_test "TCP ${XFER_MB} MiB connected->datagram, sha256 match" t_mixed_tcp
+run_test "back to datagram: MTU clamped to 2044, csum offload back" t_back_to_datagram
+run_test "namespaces die with packets in flight, devices go" t_netns_death
+run_test "module unloads (no device or packet holds it)" t_unload
+
+echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
+[ "$nfail" = 0 ] || exit $KSFT_FAIL
+[ "$npass" = 0 ] && exit $KSFT_SKIP
+exit $KSFT_PASS
