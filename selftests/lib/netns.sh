@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash source-path=SCRIPTDIR
+#
+# Network namespace topologies for the fan tests.  Source it (after
+# ktap.sh if you use both).  Every namespace gets the prefix
+# $NS_PREFIX (test name + PID), so tests can run back to back and a
+# leftover is easy to attribute.  Sourcing installs an EXIT trap that runs
+# the hooks from cleanup_add (last added first) and deletes every
+# namespace made here; a test that needs its own EXIT trap should call
+# ns_cleanup from it.
+#
+#   underlay_switch_create                       # ns "sw" with bridge br0
+#   underlay_host_add h1 10.7.3.4/16             # ns "h1", ul0 <-> sw:br0
+#   ns_exec h1 ip link add br-c type bridge ...
+#   container_add c1 h1 br-c 250.3.4.2/24 250.3.4.1   # Docker-like veth
+#   wait_for 5 ns_exec c1 ping -c1 -W1 250.3.4.1
+#   dmesg_check || fail
+
+# shellcheck source=dmesg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/dmesg.sh"
+
+NS_PREFIX=${NS_PREFIX:-fan-$(basename "$0" .sh)-$$}
+# Name of the underlay device in each host namespace (an IPoIB stand-in
+# can replace it later).
+UL_DEV=${UL_DEV:-ul0}
+SWITCH_BR=${SWITCH_BR:-br0}
+
+_NS_CREATED=()
+_NS_CLEANUP_HOOKS=()
+
+ns()
+{
+	echo "$NS_PREFIX-$1"
+}
+
+ns_exists()
+{
+	[ -e "/run/netns/$(ns "$1")" ]
+}
+
+# ns_create NAME: create the namespace, loopback up, register for cleanup.
+ns_create()
+{
+	local n
+	n=$(ns "$1")
+	ip netns add "$n" || return 1
+	_NS_CREATED+=("$n")
+	ip -n "$n" link set lo up
+}
+
+ns_exec()
+{
+	local n=$1
+	shift
+	ip netns exec "$(ns "$n")" "$@"
+}
+
+# cleanup_add CMD...: run CMD (with eval) at exit, before the namespaces go.
+cleanup_add()
+{
+	_NS_CLEANUP_HOOKS+=("$*")
+}
+
+ns_cleanup()
+{
+	local i n pids
+
+	for ((i = ${#_NS_CLEANUP_HOOKS[@]} - 1; i >= 0; i--)); do
+		eval "${_NS_CLEANUP_HOOKS[i]}" || true
+	done
+	_NS_CLEANUP_HOOKS=()
+	for ((i = ${#_NS_CREATED[@]} - 1; i >= 0; i--)); do
+		n=${_NS_CREATED[i]}
+		[ -e "/run/netns/$n" ] || continue
+		# Processes left in a namespace would keep it (and its
+		# devices) alive after the name is gone.
+		pids=$(ip netns pids "$n" 2>/dev/null)
+		if [ -n "$pids" ]; then
+			# shellcheck disable=SC2086
+			kill -9 $pids 2>/dev/null
+		fi
+		ip netns del "$n" 2>/dev/null
+	done
+	_NS_CREATED=()
+}
+
+trap ns_cleanup EXIT
+# Make signals run the EXIT trap too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# underlay_switch_create [SW]: namespace SW (default "sw") holding the
+# bridge $SWITCH_BR that plays the underlay L2 switch.
+underlay_switch_create()
+{
+	local sw=${1:-sw}
+	ns_create "$sw" || return 1
+	ns_exec "$sw" ip link add "$SWITCH_BR" type bridge || return 1
+	# No STP, no forwarding delay: ports forward at once.
+	ns_exec "$sw" ip link set "$SWITCH_BR" type bridge stp_state 0 forward_delay 0 2>/dev/null
+	ns_exec "$sw" ip link set "$SWITCH_BR" up
+}
+
+# underlay_host_add HOST ADDR/PREFIX [SW]: namespace HOST (made if missing)
+# with $UL_DEV, a veth whose peer "HOST" is a port of the switch bridge.
+underlay_host_add()
+{
+	local host=$1 addr=$2 sw=${3:-sw}
+	ns_exists "$host" || ns_create "$host" || return 1
+	# Create inside the namespaces so names only need to be unique there.
+	ns_exec "$host" ip link add "$UL_DEV" type veth peer name "${host:0:15}" \
+		netns "$(ns "$sw")" || return 1
+	ns_exec "$sw" ip link set "${host:0:15}" master "$SWITCH_BR" up || return 1
+	ns_exec "$host" ip addr add "$addr" dev "$UL_DEV" || return 1
+	ns_exec "$host" ip link set "$UL_DEV" up
+}
+
+# veth_name CONTAINER: Docker-style host-side name, veth + 7 hex digits.
+veth_name()
+{
+	echo "veth$(printf '%s' "$NS_PREFIX-$1" | md5sum | cut -c1-7)"
+}
+
+# container_add CONTAINER HOST BRIDGE [ADDR/PREFIX [GATEWAY]]: namespace
+# CONTAINER with eth0, a veth whose host side (veth_name) is a port of
+# BRIDGE in namespace HOST, as Docker attaches a container.
+container_add()
+{
+	local c=$1 host=$2 br=$3 addr=${4:-} gw=${5:-} v
+	v=$(veth_name "$c")
+	ns_create "$c" || return 1
+	ns_exec "$c" ip link add eth0 type veth peer name "$v" netns "$(ns "$host")" || return 1
+	ns_exec "$host" ip link set "$v" master "$br" up || return 1
+	ns_exec "$c" ip link set eth0 up || return 1
+	if [ -n "$addr" ]; then
+		ns_exec "$c" ip addr add "$addr" dev eth0 || return 1
+	fi
+	if [ -n "$gw" ]; then
+		ns_exec "$c" ip route add default via "$gw" || return 1
+	fi
+}
+
+# wait_for TIMEOUT_SEC CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for()
+{
+	local timeout=$1 end
+	shift
+	end=$(($(date +%s%N) + timeout * 1000000000))
+	while ! "$@"; do
+		if [ "$(date +%s%N)" -ge "$end" ]; then
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Mark the kernel log so dmesg_check only looks at what this test caused.
+_DMESG_MARK="fan-selftest: begin $NS_PREFIX"
+echo "$_DMESG_MARK" > /dev/kmsg 2>/dev/null || _DMESG_MARK=
+
+# dmesg_check: print kernel splats logged since this file was sourced;
+# return 1 if there were any.
+dmesg_check()
+{
+	local splats
+	if [ -z "$_DMESG_MARK" ]; then
+		echo "# dmesg_check: cannot write /dev/kmsg, checking the whole log"
+	fi
+	splats=$(dmesg 2>/dev/null | log_after_marker "${_DMESG_MARK:-\$\$no marker\$\$}" | splat_filter)
+	if [ -n "$splats" ]; then
+		echo "# kernel splat:"
+		echo "$splats" | sed 's/^/# /'
+		return 1
+	fi
+	return 0
+}

@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the fan network tests inside the test VM, kselftest style:
+#   selftests/vm/run-vm.sh -k KVER -- selftests/run_tests.sh [TEST...]
+# Loads build/modules/$(uname -r)/fan.ko (or $FAN_MODULE), runs each test
+# from selftests/net (TEST_PROGS in selftests/Makefile unless given) as a
+# KTAP subtest with its own timeout, fails a test that leaves a kernel
+# splat, then unloads the module and checks the log once more.
+# Environment: FAN_TEST_TIMEOUT (seconds per test; default from
+# selftests/net/settings "timeout=", else 300), FAN_MODULE, FAN_ALLOW_HOST=1
+# to run outside the VM (it loads modules and makes namespaces).
+
+# shellcheck source-path=SCRIPTDIR
+set -u
+
+sdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$sdir")
+netdir=$sdir/net
+# shellcheck source=lib/ktap.sh
+. "$sdir/lib/ktap.sh"
+# shellcheck source=lib/dmesg.sh
+. "$sdir/lib/dmesg.sh"
+
+kver=$(uname -r)
+module=${FAN_MODULE:-$repo/build/modules/$kver/fan.ko}
+
+# TEST_PROGS from the Makefile: "TEST_PROGS := a.sh \" continued lines.
+list_tests()
+{
+	awk '
+		/^TEST_PROGS[ \t]*[:+]?=/ { on = 1; sub(/^[^=]*=/, "") }
+		on {
+			cont = sub(/\\[ \t]*$/, "")
+			n = split($0, w, /[ \t]+/)
+			for (i = 1; i <= n; i++) if (w[i] != "") print w[i]
+			if (!cont) on = 0
+		}' "$sdir/Makefile"
+}
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	mapfile -t tests < <(list_tests)
+fi
+
+timeout=${FAN_TEST_TIMEOUT:-}
+if [ -z "$timeout" ] && [ -r "$netdir/settings" ]; then
+	timeout=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "$netdir/settings")
+fi
+timeout=${timeout:-300}
+
+ktap_print_header
+if [ "${FAN_IN_VM:-0}" != 1 ] && [ "${FAN_ALLOW_HOST:-0}" != 1 ]; then
+	ktap_exit_fail_msg "not in the test VM (use selftests/vm/run-vm.sh, or FAN_ALLOW_HOST=1)"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	ktap_exit_fail_msg "must run as root"
+fi
+[ ${#tests[@]} -gt 0 ] || ktap_exit_fail_msg "no tests listed"
+
+# One extra result: unloading the module and the final log check.
+ktap_set_plan $((${#tests[@]} + 1))
+ktap_print_msg "kernel $kver, timeout ${timeout}s per test"
+
+mark()
+{
+	echo "fan-selftest: $*" > /dev/kmsg
+}
+
+# splats_since MARKER: kernel splats logged after MARKER.
+splats_since()
+{
+	dmesg | log_after_marker "$1" | splat_filter
+}
+
+# Load the module; modprobe its dependencies first (insmod does not).
+[ -r "$module" ] || ktap_exit_fail_msg "no module $module (make modules?)"
+mark "load $module"
+for dep in $(modinfo -F depends "$module" 2>/dev/null | tr ',' ' '); do
+	modprobe "$dep" || ktap_exit_fail_msg "modprobe $dep (needed by fan.ko) failed"
+done
+if ! out=$(insmod "$module" 2>&1); then
+	ktap_exit_fail_msg "insmod $module failed: $out"
+fi
+ktap_print_msg "loaded $module"
+
+netns_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
+
+for t in "${tests[@]}"; do
+	name="selftests: net: $t"
+	path=$netdir/$t
+	echo "# $name"
+	if [ ! -e "$path" ]; then
+		echo "# missing $path"
+		ktap_test_fail "$name"
+		continue
+	fi
+	marker="run $t $$ $KTAP_TESTNO"
+	mark "$marker"
+	start=$(date +%s%N)
+	# timeout(1) signals the whole process group: stray children die too.
+	(cd "$netdir" && if [ -x "$path" ]; then exec timeout -k 10 "$timeout" "$path"
+		else exec timeout -k 10 "$timeout" bash "$path"; fi) < /dev/null 2>&1 |
+		sed -u 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	secs=$(( ($(date +%s%N) - start) / 1000000 ))
+	echo "# $t: exit $rc after $((secs / 1000)).$(printf '%03d' $((secs % 1000)))s"
+
+	# Namespaces a test forgot would keep devices (and the module) busy.
+	left=$(comm -13 <(echo "$netns_before") <(ip netns list 2>/dev/null | awk '{print $1}' | sort))
+	if [ -n "$left" ]; then
+		echo "# $t left namespaces behind, deleting: $(echo "$left" | tr '\n' ' ')"
+		for n in $left; do
+			# shellcheck disable=SC2046
+			kill -9 $(ip netns pids "$n" 2>/dev/null) 2>/dev/null
+			ip netns del "$n" 2>/dev/null
+		done
+	fi
+
+	splats=$(splats_since "fan-selftest: $marker")
+	if [ -n "$splats" ]; then
+		echo "# kernel splat during $t:"
+		echo "$splats" | sed 's/^/#   /'
+		ktap_test_fail "$name # kernel splat"
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		ktap_test_fail "$name # TIMEOUT $timeout seconds"
+	elif [ "$rc" -eq "$KSFT_SKIP" ]; then
+		ktap_test_skip "$name"
+	elif [ "$rc" -eq 0 ]; then
+		ktap_test_pass "$name"
+	else
+		ktap_test_fail "$name # exit=$rc"
+	fi
+done
+
+# Unload: must succeed once the tests cleaned up.  Namespace teardown is
+# asynchronous, so give it a few tries.
+name="fan: rmmod and final kernel log check"
+marker="unload $$"
+mark "$marker"
+unloaded=0
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	if rmmod fan 2>/dev/null; then
+		unloaded=1
+		break
+	fi
+	sleep 1
+done
+if [ "$unloaded" != 1 ]; then
+	echo "# rmmod fan failed: $(rmmod fan 2>&1)"
+	lsmod | grep -E '^fan ' | sed 's/^/# /'
+fi
+leak=
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 1
+	echo scan > /sys/kernel/debug/kmemleak
+	leak=$(cat /sys/kernel/debug/kmemleak)
+	[ -z "$leak" ] || echo "$leak" | sed 's/^/# kmemleak: /'
+fi
+splats=$(splats_since "fan-selftest: $marker")
+[ -z "$splats" ] || echo "$splats" | sed 's/^/# splat: /'
+if [ "$unloaded" = 1 ] && [ -z "$leak" ] && [ -z "$splats" ]; then
+	ktap_test_pass "$name"
+else
+	ktap_test_fail "$name"
+fi
+
+ktap_finished

@@ -1,0 +1,302 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a distro kernel under qemu (TCG) with the host root shared read-only
+# (overlayfs + tmpfs on top, so it is writable inside) and the current
+# directory shared read-write at the same path, run one command as root,
+# and pass its exit code back.  Kernel splats after the command start fail
+# the run.  See usage() for options and exit codes.
+
+# shellcheck source-path=SCRIPTDIR
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/dmesg.sh
+. "$here/../lib/dmesg.sh"
+
+usage()
+{
+	cat <<USAGE
+usage: $0 [options] -- COMMAND [ARGS...]
+  -k KVER              kernel release (default: newest in /lib/modules)
+  --kernel-image PATH  kernel image (default: /boot/vmlinuz-KVER)
+  -m MEM_MB            memory (default 2048)
+  -s SMP               CPUs (default 2)
+  --timeout SEC        kill the VM after SEC seconds (default 1200)
+  --dmesg FILE         save the guest kernel log to FILE
+  -e NAME=VALUE        set an environment variable for COMMAND (repeatable;
+                       FAN_* and KSFT_* variables are passed through anyway)
+  -v                   show the kernel console during boot
+exit: COMMAND's exit code; 3 kernel splat; 124 timeout;
+      125 the VM gave no result (boot failure, panic); 2 usage/setup error
+USAGE
+	exit 2
+}
+
+kver=
+kimg=
+mem=2048
+smp=2
+timeout=1200
+dmesg_out=
+verbose=0
+envs=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-k) kver=${2:?}; shift 2 ;;
+	--kernel-image) kimg=${2:?}; shift 2 ;;
+	-m) mem=${2:?}; shift 2 ;;
+	-s) smp=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--dmesg) dmesg_out=${2:?}; shift 2 ;;
+	-e) envs+=("${2:?}"); shift 2 ;;
+	-v) verbose=1; shift ;;
+	--) shift; break ;;
+	-h|--help) usage ;;
+	*) echo "run-vm: unknown option $1" >&2; usage ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+
+err() { echo "run-vm: $*" >&2; exit 2; }
+
+if [ -z "$kver" ]; then
+	kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
+fi
+[ -n "$kimg" ] || kimg=/boot/vmlinuz-$kver
+[ -r "$kimg" ] || err "no kernel image $kimg"
+moddir=/lib/modules/$kver
+[ -r "$moddir/modules.dep" ] || err "no $moddir/modules.dep"
+command -v qemu-system-x86_64 >/dev/null || err "qemu-system-x86_64 not installed"
+busybox=$(command -v busybox) || err "busybox-static not installed"
+
+# --- initramfs: busybox + the modules that reach the 9p root -------------
+
+# Modules in load order (dependencies first), as paths relative to $moddir.
+# Built-in ones (modules.builtin) are skipped.
+resolve_modules()
+{
+	local seen=" " m
+	add()
+	{
+		local name=${1%\?} p d
+		p=$(awk -F: -v n="$name" '
+			{ f = $1; sub(/.*\//, "", f); sub(/\.ko(\.[a-z]+)?$/, "", f)
+			  gsub(/-/, "_", f) }
+			f == n { print $1; exit }' "$moddir/modules.dep")
+		if [ -z "$p" ]; then
+			# "name?": optional (fscache was folded into netfs in 6.10).
+			[ "$name" != "$1" ] ||
+				grep -qE "/${name//_/[-_]}\.ko$" "$moddir/modules.builtin" 2>/dev/null ||
+				echo "run-vm: warning: module $name not found for $kver" >&2
+			return 0
+		fi
+		case "$seen" in *" $p "*) return 0 ;; esac
+		for d in $(awk -F: -v p="$p" '$1 == p { print $2; exit }' "$moddir/modules.dep"); do
+			case "$seen" in *" $d "*) continue ;; esac
+			d=${d##*/}; d=${d%%.ko*}; add "${d//-/_}"
+		done
+		seen="$seen$p "
+		echo "$p"
+	}
+	for m in virtio virtio_ring virtio_pci netfs 'fscache?' 9pnet 9pnet_virtio 9p overlay virtio_rng; do
+		add "$m"
+	done
+}
+
+mods=$(resolve_modules)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/fan-vm
+mkdir -p "$cache" || err "cannot create $cache"
+key=$({
+	cat "$here/initramfs-init" "$busybox"
+	for m in $mods; do echo "$m"; cat "$moddir/$m"; done
+} | sha256sum | cut -c1-16)
+initrd=$cache/initramfs-$kver-$key.cpio.gz
+
+build_initramfs()
+{
+	local t m base
+	t=$(mktemp -d "$cache/build.XXXXXX") || return 1
+	mkdir -p "$t/root/bin" "$t/root/lib/fan-vm" "$t/root/proc" "$t/root/sys" "$t/root/dev"
+	cp "$busybox" "$t/root/bin/busybox"
+	install -m 0755 "$here/initramfs-init" "$t/root/init"
+	for m in $mods; do
+		base=${m##*/}
+		# busybox insmod cannot read compressed modules.
+		case "$base" in
+		*.ko.xz) xz -dc "$moddir/$m" > "$t/root/lib/fan-vm/${base%.xz}" ;;
+		*.ko.zst) zstd -qdc "$moddir/$m" > "$t/root/lib/fan-vm/${base%.zst}" ;;
+		*.ko.gz) gzip -dc "$moddir/$m" > "$t/root/lib/fan-vm/${base%.gz}" ;;
+		*) cp "$moddir/$m" "$t/root/lib/fan-vm/$base" ;;
+		esac || { rm -rf "$t"; return 1; }
+		echo "${base%.ko*}.ko" >> "$t/root/lib/fan-vm/modules.order"
+	done
+	touch "$t/root/lib/fan-vm/modules.order"
+	(cd "$t/root" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$t/initrd" &&
+		mv "$t/initrd" "$initrd"
+	local rc=$?
+	rm -rf "$t"
+	return $rc
+}
+
+if [ ! -s "$initrd" ]; then
+	build_initramfs || err "failed to build $initrd"
+	# Drop stale images of this kernel; qemu reads its files at start, so
+	# only a run starting this very moment with an older runner could care.
+	find "$cache" -maxdepth 1 -name "initramfs-$kver-*" ! -name "${initrd##*/}" -mmin +60 -delete
+fi
+
+# --- kernel: boot the uncompressed ELF through PVH when possible ----------
+# Decompressing a distro bzImage under TCG costs 5-10 s per boot; qemu can
+# start an ELF vmlinux with a PVH entry note directly.  Cached like the
+# initramfs; any failure falls back to the bzImage.
+
+extract_vmlinux()
+{
+	local img=$1 out=$2 off magic unz
+	for magic in 'xz:\xfd7zXZ\x00' 'zstd:\x28\xb5\x2f\xfd' 'gzip:\x1f\x8b\x08'; do
+		unz=${magic%%:*}
+		for off in $(LC_ALL=C grep -obUaP "${magic#*:}" "$img" 2>/dev/null | cut -d: -f1); do
+			case "$unz" in
+			xz) tail -c +$((off + 1)) "$img" | xz -dc --single-stream ;;
+			zstd) tail -c +$((off + 1)) "$img" | zstd -qdc ;;
+			gzip) tail -c +$((off + 1)) "$img" | gzip -dc ;;
+			esac > "$out.tmp" 2>/dev/null
+			# XEN_ELFNOTE_PHYS32_ENTRY (0x12) is the PVH entry point.
+			if readelf -n "$out.tmp" 2>/dev/null | grep -q 'note type: (0x00000012)'; then
+				mv "$out.tmp" "$out"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.tmp"
+	return 1
+}
+
+boot_img=$kimg
+if [ "${FAN_VM_NO_PVH:-0}" != 1 ] && command -v readelf >/dev/null &&
+   [ "$(head -c 4 "$kimg" | od -An -c | tr -d ' ')" != '177ELF' ]; then
+	vmlinux=$cache/vmlinux-$kver-$(sha256sum "$kimg" | cut -c1-16)
+	if [ -s "$vmlinux" ] || extract_vmlinux "$kimg" "$vmlinux"; then
+		boot_img=$vmlinux
+		find "$cache" -maxdepth 1 -name "vmlinux-$kver-*" ! -name "${vmlinux##*/}" -mmin +60 -delete
+	fi
+fi
+
+# --- control share: command, config, results ------------------------------
+
+ctl=$(mktemp -d "${TMPDIR:-/tmp}/fan-vm.XXXXXX") || err "mktemp"
+qpid=
+# shellcheck disable=SC2317 # called from the trap
+cleanup()
+{
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+	rm -rf "$ctl"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cwd=$(pwd -P)
+sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+{
+	echo "FAN_VM_CWD=$(sq "$cwd")"
+	echo "FAN_VM_STAGE2=$(sq "$here/guest-init.sh")"
+	echo "FAN_VM_KVER=$(sq "$kver")"
+	echo "FAN_VM_VERBOSE=$verbose"
+} > "$ctl/config"
+{
+	echo "# generated by run-vm.sh"
+	while IFS= read -r v; do
+		echo "export $(sq "$v")"
+	done < <(env | grep -E '^(FAN|KSFT)_[A-Za-z0-9_]*=' | grep -v '^FAN_VM_CWD=\|^FAN_VM_STAGE2=')
+	for v in "${envs[@]}"; do
+		echo "export $(sq "$v")"
+	done
+	printf 'exec'
+	for a in "$@"; do printf ' %s' "$(sq "$a")"; done
+	echo
+} > "$ctl/cmd"
+[ -n "${FAN_VM_TRACE:-}" ] && touch "$ctl/trace"
+
+# --- boot -----------------------------------------------------------------
+
+# Debian kernels: quiet console; mitigations off and no i8042 probing
+# save seconds under TCG.
+append="console=ttyS0 panic=-1 rdinit=/init mitigations=off"
+append+=" i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd tsc=reliable no_timer_check"
+if [ "$verbose" = 1 ]; then
+	append+=" loglevel=7"
+else
+	append+=" quiet loglevel=3"
+fi
+
+# qboot starts faster than SeaBIOS and prints nothing on the serial line.
+bios=()
+if [ -r /usr/share/qemu/qboot.rom ]; then
+	bios=(-bios /usr/share/qemu/qboot.rom)
+else
+	# shellcheck disable=SC2054 # commas belong to the option
+	bios=(-fw_cfg name=etc/sercon-port,string=0)
+fi
+
+fsdev_opts="security_model=none,multidevs=remap"
+# shellcheck disable=SC2054 # commas belong to the options
+qemu=(qemu-system-x86_64 "${bios[@]}"
+	-accel tcg -cpu max -m "$mem" -smp "$smp"
+	-nographic -nodefaults -no-user-config -no-reboot
+	-serial stdio
+	-kernel "$boot_img" -initrd "$initrd" -append "$append"
+	-device virtio-rng-pci
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-fsdev "local,id=root,path=/,readonly=on,$fsdev_opts"
+	-device virtio-9p-pci,fsdev=root,mount_tag=root
+	-fsdev "local,id=vmctl,path=$ctl,$fsdev_opts"
+	-device virtio-9p-pci,fsdev=vmctl,mount_tag=vmctl
+	-fsdev "local,id=cwd,path=$cwd,$fsdev_opts"
+	-device virtio-9p-pci,fsdev=cwd,mount_tag=cwd
+)
+
+start=$(date +%s.%N)
+# timeout(1) rather than a background sleep: nothing may outlive the run
+# holding the caller's stdout open.
+timeout -k 10 "$timeout" "${qemu[@]}" < /dev/null &
+qpid=$!
+wait "$qpid"
+qrc=$?
+qpid=
+timed_out=0
+[ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ] && timed_out=1
+end=$(date +%s.%N)
+
+if [ -n "$dmesg_out" ] && [ -e "$ctl/dmesg" ]; then
+	cp "$ctl/dmesg" "$dmesg_out"
+fi
+
+if [ -e "$ctl/started" ]; then
+	boot=$(awk -v s="$start" -v m="$(stat -c %.9Y "$ctl/started")" 'BEGIN { printf "%.1f", m - s }')
+	total=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
+	echo "run-vm: $kver: boot to command ${boot}s, total ${total}s" >&2
+fi
+
+if [ "$timed_out" = 1 ]; then
+	echo "run-vm: TIMEOUT: VM killed after ${timeout}s" >&2
+	exit 124
+fi
+if [ ! -s "$ctl/rc" ]; then
+	echo "run-vm: FAILED: the VM gave no result (qemu exit $qrc; boot failure or panic; try -v)" >&2
+	[ -e "$ctl/dmesg" ] && tail -n 50 "$ctl/dmesg" >&2
+	exit 125
+fi
+rc=$(cat "$ctl/rc")
+
+splats=$(log_after_marker "fan-vm: command start" < "$ctl/dmesg" | splat_filter)
+if [ -s "$ctl/kmemleak" ]; then
+	splats+=$'\n'"kmemleak: $(cat "$ctl/kmemleak")"
+fi
+if [ -n "$splats" ]; then
+	echo "run-vm: KERNEL SPLAT after the command started (command exit $rc):" >&2
+	echo "$splats" >&2
+	exit 3
+fi
+exit "$rc"
