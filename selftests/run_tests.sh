@@ -89,7 +89,10 @@ netns_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
 
 for t in "${tests[@]}"; do
 	name="selftests: net: $t"
-	path=$netdir/$t
+	case "$t" in
+	/*) path=$t ;;	# ad-hoc test outside net/
+	*) path=$netdir/$t ;;
+	esac
 	echo "# $name"
 	if [ ! -e "$path" ]; then
 		echo "# missing $path"
