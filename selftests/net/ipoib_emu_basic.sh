@@ -10,15 +10,18 @@
 # build/modules/$(uname -r)/, selftests/ipoib_emu/ or modprobe, in that
 # order, unless it is already loaded.
 
+# Test functions run through run_test; "A && B || C" is meant as written.
+# shellcheck disable=SC2317,SC2015,SC2016,SC2119
+
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kver=$(uname -r)
 
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
+# shellcheck source=../ipoib_emu/ipoib_emu.sh
+. "$top/selftests/ipoib_emu/ipoib_emu.sh"
+# shellcheck source=../ipoib_emu/ktap_compat.sh
+. "$top/selftests/ipoib_emu/ktap_compat.sh"
 
 sfx=$$
 H1=ibemu-h1-$sfx
@@ -27,91 +30,26 @@ A1=10.7.3.4
 A2=10.7.9.200
 BCAST=00:ff:ff:ff:ff:12:40:1b:ff:ff:00:00:00:00:00:00:ff:ff:ff:ff
 XFER_MB=${IPOIB_EMU_XFER_MB:-4}
-
 tmp=
-loaded_here=0
-n=0
-npass=0
-nfail=0
-nskip=0
-
-# --- KTAP -------------------------------------------------------------------
-
-ktap_result()	# STATUS NAME [REASON]: STATUS is pass, fail or skip
-{
-	n=$((n + 1))
-	case "$1" in
-	pass) npass=$((npass + 1)); echo "ok $n $2" ;;
-	fail) nfail=$((nfail + 1)); echo "not ok $n $2" ;;
-	skip) nskip=$((nskip + 1)); echo "ok $n $2 # SKIP ${3:-}" ;;
-	esac
-}
-
-diag() { echo "# $*"; }
-
-# run_test NAME FUNC: FUNC returns 0 pass, 4 skip, else fail; its output
-# becomes diagnostic lines.
-run_test()
-{
-	local name=$1 out rc
-	out=$("$2" 2>&1)
-	rc=$?
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
-	case $rc in
-	0) ktap_result pass "$name" ;;
-	"$KSFT_SKIP") ktap_result skip "$name" ;;
-	*) ktap_result fail "$name" ;;
-	esac
-}
-
-# --- setup ------------------------------------------------------------------
 
 cleanup()
 {
 	ip netns del "$H1" 2>/dev/null
 	ip netns del "$H2" 2>/dev/null
 	[ -n "$tmp" ] && rm -rf "$tmp"
-	if [ "$loaded_here" = 1 ]; then
-		# Devices die with their namespaces; the module must then go.
-		local i
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			rmmod ipoib_emu 2>/dev/null && break
-			sleep 0.5
-		done
-	fi
-}
-
-load_module()
-{
-	local ko
-	[ -d /sys/module/ipoib_emu ] && return 0
-	for ko in "${IPOIB_EMU_KO:-}" "$top/build/modules/$kver/ipoib_emu.ko" \
-		  "$top/selftests/ipoib_emu/ipoib_emu.ko"; do
-		[ -n "$ko" ] && [ -r "$ko" ] || continue
-		[ "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" = "$kver" ] ||
-			continue
-		insmod "$ko" && { loaded_here=1; return 0; }
-	done
-	modprobe ipoib_emu 2>/dev/null && { loaded_here=1; return 0; }
-	return 1
+	ipoib_emu_unload 2>/dev/null
 }
 
 in1() { ip netns exec "$H1" "$@"; }
 in2() { ip netns exec "$H2" "$@"; }
 stat1() { in1 cat "/sys/class/net/ib0/statistics/$1"; }
 
-echo "TAP version 13"
-if [ "$(id -u)" != 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit $KSFT_SKIP
-fi
-if ! load_module; then
-	echo "1..0 # SKIP ipoib_emu.ko not found for $kver (build it first)"
-	exit $KSFT_SKIP
-fi
+ktap_print_header
+[ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
+ipoib_emu_load || ktap_skip_all "ipoib_emu.ko not found for $(uname -r) (build it first)"
 trap cleanup EXIT
-tmp=$(mktemp -d) || exit $KSFT_FAIL
-echo "1..19"
+tmp=$(mktemp -d) || exit "$KSFT_FAIL"
+ktap_set_plan 19
 
 # --- tests ------------------------------------------------------------------
 
@@ -180,7 +118,7 @@ t_neigh_lladdr()
 
 t_bridge_refuses()
 {
-	ip -n "$H1" link add br0 type bridge || return $KSFT_SKIP
+	ip -n "$H1" link add br0 type bridge || return "$KSFT_SKIP"
 	if ip -n "$H1" link set ib0 master br0 2>/dev/null; then
 		ip -n "$H1" link del br0
 		echo "ib0 was enslaved to a bridge"
@@ -219,14 +157,14 @@ t_datagram_mtu_refused()
 # tcp_xfer FROM_NS TO_NS TO_ADDR TAG: send $XFER_MB MiB, compare sha256.
 tcp_xfer()
 {
-	local from=$1 to=$2 addr=$3 tag=$4 src dst pid a b i
+	local from=$1 to=$2 addr=$3 tag=$4 src dst pid a b
 	src=$tmp/$tag.src
 	dst=$tmp/$tag.dst
 	head -c $((XFER_MB * 1024 * 1024)) /dev/urandom > "$src" || return 1
 	ip netns exec "$to" timeout 60 socat -u TCP-LISTEN:5001,reuseaddr \
 		"OPEN:$dst,creat,trunc" &
 	pid=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		ip netns exec "$to" ss -Hltn 'sport = :5001' | grep -q . && break
 		sleep 0.1
 	done
@@ -280,8 +218,8 @@ t_connected_mtu()
 t_connected_big_ping()
 {
 	ip -n "$H1" route flush cache
-	in1 ping -c 2 -i 0.2 -W 2 -M do -s 3000 "$A2" >/dev/null &&
-	in1 ping -c 2 -i 0.2 -W 2 -M do -s 60000 "$A2" >/dev/null
+	in1 ping -c 2 -i 0.2 -W 2 -M "do" -s 3000 "$A2" >/dev/null &&
+	in1 ping -c 2 -i 0.2 -W 2 -M "do" -s 60000 "$A2" >/dev/null
 }
 
 t_tcp_connected()
@@ -298,7 +236,7 @@ t_mixed_drop()
 	ip -n "$H1" route flush cache
 	d0=$(stat1 tx_dropped)
 	e0=$(stat1 tx_errors)
-	if in1 ping -c 2 -i 0.2 -W 1 -M do -s 3000 "$A2" >/dev/null; then
+	if in1 ping -c 2 -i 0.2 -W 1 -M "do" -s 3000 "$A2" >/dev/null; then
 		echo "3000-byte ping passed from connected to a datagram peer"
 		return 1
 	fi
@@ -332,14 +270,13 @@ t_back_to_datagram()
 
 t_netns_death()
 {
-	local i
 	# Packets in flight while the receiver's namespace dies.
 	in1 ping -f -c 200000 -w 4 "$A2" >/dev/null 2>&1 &
 	sleep 1
 	ip netns del "$H2"
 	wait
 	ip netns del "$H1"
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		ip -d link show type ipoib_emu | grep -q . || return 0
 		sleep 0.2
 	done
@@ -350,13 +287,9 @@ t_netns_death()
 
 t_unload()
 {
-	local i
-	[ "$loaded_here" = 1 ] || { echo "module was loaded before the test"; return $KSFT_SKIP; }
-	for i in $(seq 20); do
-		rmmod ipoib_emu 2>/dev/null && return 0
-		sleep 0.2
-	done
-	rmmod ipoib_emu
+	[ "$IPOIB_EMU_LOADED" = 1 ] ||
+		{ echo "module was loaded before the test"; return "$KSFT_SKIP"; }
+	ipoib_emu_unload
 }
 
 run_test "create devices on one fabric in two netns" t_create
@@ -377,9 +310,7 @@ run_test "3000-byte DF ping connected->datagram is dropped and counted" t_mixed_
 run_test "TCP ${XFER_MB} MiB connected->datagram, sha256 match" t_mixed_tcp
 run_test "back to datagram: MTU clamped to 2044, csum offload back" t_back_to_datagram
 run_test "namespaces die with packets in flight, devices go" t_netns_death
-run_test "module unloads (no device or packet holds it)" t_unload
+# Not in a subshell: ipoib_emu_unload updates IPOIB_EMU_LOADED.
+run_test_here "module unloads (no device or packet holds it)" t_unload
 
-echo "# Totals: pass:$npass fail:$nfail xfail:0 xpass:0 skip:$nskip error:0"
-[ "$nfail" = 0 ] || exit $KSFT_FAIL
-[ "$npass" = 0 ] && exit $KSFT_SKIP
-exit $KSFT_PASS
+ktap_finished
