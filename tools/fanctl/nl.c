@@ -174,7 +174,8 @@ int nl_talk(struct nlmsghdr *nlh, nl_cb_t cb, void *data)
 	extack[0] = 0;
 	if (nl_open())
 		return -EIO;
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+	/* NLM_F_EXCL shares a bit with NLM_F_DUMP: test both dump bits. */
+	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
