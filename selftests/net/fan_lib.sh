@@ -1,0 +1,157 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash source-path=SCRIPTDIR
+#
+# Shared set-up of the fan device selftests (sourced): hosts as network
+# namespaces on one underlay L2 segment (veth into a switch bridge, or the
+# emulated IPoIB fabric when FAN_UNDERLAY=ib), fans brought up with fanctl,
+# containers attached to the slice bridges as Docker does, and KTAP
+# subtests.
+#
+#   fan_host h1 10.7.3.4/16             # host namespace + underlay
+#   fan_up h1 250.0.0.0/8 16            # fanctl up 250.0.0.0/8 ul0/16
+#   fan_container c1 h1 250.3.4.2       # on bridge fan-250-3-4
+#   subtest "c1 reaches c2" ns_exec c1 ping -c1 -W2 250.9.200.7
+#   fan_finish
+
+set -u
+
+FAN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FANCTL=${FANCTL:-$FAN_TOP/tools/fanctl/fanctl}
+FAN_NL=$FAN_TOP/selftests/net/fan_nl.py
+FAN_KO=${FAN_KO:-$FAN_TOP/build/modules/$(uname -r)/fan.ko}
+IPOIB_KO=${IPOIB_KO:-$FAN_TOP/build/modules/$(uname -r)/ipoib_emu.ko}
+# veth (default) or ib: the emulated IPoIB fabric.
+FAN_UNDERLAY=${FAN_UNDERLAY:-veth}
+
+# shellcheck source=../lib/ktap.sh
+. "$FAN_TOP/selftests/lib/ktap.sh"
+# shellcheck source=../lib/netns.sh
+. "$FAN_TOP/selftests/lib/netns.sh"
+
+FAN_TMP=$(mktemp -d /tmp/fan-test.XXXXXX)
+cleanup_add "rm -rf $FAN_TMP"
+
+fan_modules()
+{
+	if ! grep -q '^fan ' /proc/modules; then
+		modprobe -q tunnel4 || true
+		insmod "$FAN_KO" || return 1
+	fi
+	if [ "$FAN_UNDERLAY" = ib ] && ! grep -q '^ipoib_emu ' /proc/modules; then
+		insmod "$IPOIB_KO" || return 1
+	fi
+}
+
+# fan_host HOST ADDR/LEN: a host namespace with underlay device $UL_DEV.
+fan_host()
+{
+	local host=$1 addr=$2
+	if [ "$FAN_UNDERLAY" = ib ]; then
+		ns_create "$host" || return 1
+		ip link add "ib-$host" type ipoib_emu || return 1
+		ip link set "ib-$host" netns "$(ns "$host")" name "$UL_DEV" || return 1
+		ns_exec "$host" ip addr add "$addr" dev "$UL_DEV" || return 1
+		ns_exec "$host" ip link set "$UL_DEV" up
+	else
+		ns_exists sw || underlay_switch_create || return 1
+		underlay_host_add "$host" "$addr"
+	fi
+}
+
+# fan_up HOST OVERLAY UNDERLAY_LEN [OPTION...]: fanctl up on HOST.
+fan_up()
+{
+	local host=$1 overlay=$2 len=$3
+	shift 3
+	ns_exec "$host" "$FANCTL" up "$overlay" "$UL_DEV/$len" "$@"
+}
+
+# fan_bridge_of SLICE_ADDR: fanctl's default bridge name, fan-250-3-4.
+fan_bridge_of()
+{
+	local a=$1
+	echo "fan-${a//./-}"
+}
+
+# fan_container C HOST ADDR [PLEN [BRIDGE]]: container C on HOST's slice
+# bridge (default: the /24 one named after ADDR), gateway = slice .1.
+fan_container()
+{
+	local c=$1 host=$2 addr=$3 plen=${4:-24} br=${5:-}
+	local gw
+	gw=$(python3 -c "import ipaddress,sys; n=ipaddress.ip_network('$addr/$plen', False); print(n.network_address + 1)")
+	if [ -z "$br" ]; then
+		br=$(fan_bridge_of "$(python3 -c "import ipaddress; n=ipaddress.ip_network('$addr/$plen', False); print('.'.join(str(n.network_address).split('.')[:($plen + 7) // 8]))")")
+	fi
+	container_add "$c" "$host" "$br" "$addr/$plen" "$gw"
+}
+
+# fan_counter HOST DEV NAME: one of the fan's per-reason counters.
+fan_counter()
+{
+	ns_exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'
+}
+
+# fan_stat HOST DEV FIELD: a standard counter (rx_packets, tx_dropped...).
+fan_stat()
+{
+	ns_exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}
+
+# tcp_transfer FROM TO_ADDR BYTES: send BYTES random bytes over TCP from
+# namespace FROM to TO_NS listening at TO_ADDR:5201-ish, compare sha256.
+tcp_transfer()
+{
+	local from=$1 to=$2 addr=$3 bytes=$4 port=${5:-7777}
+	local src=$FAN_TMP/src.$$ dst=$FAN_TMP/dst.$$ pid
+	head -c "$bytes" /dev/urandom > "$src"
+	rm -f "$dst"
+	ns_exec "$to" socat -u "TCP-LISTEN:$port,reuseaddr" "OPEN:$dst,creat,trunc" &
+	pid=$!
+	wait_for 5 ns_exec "$to" sh -c "ss -ltn | grep -q ':$port '" || { kill $pid; return 1; }
+	ns_exec "$from" timeout 60 socat -u "OPEN:$src" "TCP:$addr:$port,connect-timeout=5" || { kill $pid 2>/dev/null; return 1; }
+	wait $pid || return 1
+	[ "$(sha256sum < "$src")" = "$(sha256sum < "$dst")" ]
+}
+
+# subtest NAME CMD...: one KTAP result; CMD's output becomes diagnostics.
+subtest()
+{
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && ktap_print_msg "$out"
+	case $rc in
+	0) ktap_test_pass "$name" ;;
+	"$KSFT_SKIP") ktap_test_skip "$name" ;;
+	*) ktap_test_fail "$name" ;;
+	esac
+}
+
+# expect_fail MSG CMD...: CMD must fail and print MSG (a grep -E pattern).
+expect_fail()
+{
+	local msg=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "unexpectedly succeeded: $*"
+		echo "$out"
+		return 1
+	fi
+	echo "$out"
+	echo "$out" | grep -qE -- "$msg"
+}
+
+# fan_finish: a last subtest for kernel splats, then the KTAP totals.
+# The plan goes last (TAP allows it), so tests need not count ahead.
+fan_finish()
+{
+	subtest "no kernel splat" dmesg_check
+	ktap_set_plan $((KTAP_TESTNO - 1))
+	ktap_finished
+}
+
+ktap_print_header
+fan_modules || ktap_skip_all "fan.ko cannot be loaded"
+
