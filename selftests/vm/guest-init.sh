@@ -32,8 +32,11 @@ export HOME=/root TERM=dumb LANG=C.UTF-8 FAN_IN_VM=1
 unset FAN_VM_STAGE2
 
 echo "fan-vm: command start" > /dev/kmsg
-cut -d' ' -f1 /proc/uptime > "$ctl/started"
-(cd "$FAN_VM_CWD" && exec bash "$ctl/cmd") < /dev/null
+read -r up _ < /proc/uptime
+echo "$up" > "$ctl/started"
+# A subshell, not a new bash: every exec costs under TCG.  cmd ends in exec.
+# shellcheck source=/dev/null
+(cd "$FAN_VM_CWD" && . "$ctl/cmd") < /dev/null
 rc=$?
 echo "fan-vm: command end rc=$rc" > /dev/kmsg
 

@@ -27,6 +27,10 @@ usage: $0 [options] -- COMMAND [ARGS...]
   -e NAME=VALUE        set an environment variable for COMMAND (repeatable;
                        FAN_* and KSFT_* variables are passed through anyway)
   -v                   show the kernel console during boot
+environment: FAN_VM_APPEND (extra kernel arguments), FAN_VM_CPU (default
+  max), FAN_VM_MACHINE (default pc), FAN_VM_NO_PVH=1 (boot the bzImage as
+  is), FAN_VM_TRACE=1 (trace stage 2), FAN_VM_SELFTEST_SPLAT=1 (fake a
+  WARNING after COMMAND: the run must exit 3); FAN_* and KSFT_* reach COMMAND
 exit: COMMAND's exit code; 3 kernel splat; 124 timeout;
       125 the VM gave no result (boot failure, panic); 2 usage/setup error
 USAGE
@@ -100,7 +104,7 @@ resolve_modules()
 		seen="$seen$p "
 		echo "$p"
 	}
-	for m in virtio virtio_ring virtio_pci netfs 'fscache?' 9pnet 9pnet_virtio 9p overlay virtio_rng; do
+	for m in virtio virtio_ring virtio_pci netfs 'fscache?' 9pnet 9pnet_virtio 9p overlay; do
 		add "$m"
 	done
 }
@@ -198,6 +202,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cwd=$(pwd -P)
+# The cwd share is mounted read-write over its own path.
+[ "$cwd" != / ] || err "run from a directory other than / (it is shared read-write)"
 sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 {
 	echo "FAN_VM_CWD=$(sq "$cwd")"
@@ -223,8 +229,9 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # --- boot -----------------------------------------------------------------
 
 # Debian kernels: quiet console; mitigations off and no i8042 probing
-# save seconds under TCG.
-append="console=ttyS0 panic=-1 rdinit=/init mitigations=off"
+# save seconds under TCG.  No virtio-rng: every PCI device costs ~0.5 s of
+# ACPI IRQ-link setup under TCG, and RDRAND (-cpu max) seeds the crng.
+append="${FAN_VM_APPEND:-} console=ttyS0 panic=-1 rdinit=/init mitigations=off"
 append+=" i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd tsc=reliable no_timer_check"
 if [ "$verbose" = 1 ]; then
 	append+=" loglevel=7"
@@ -244,11 +251,10 @@ fi
 fsdev_opts="security_model=none,multidevs=remap"
 # shellcheck disable=SC2054 # commas belong to the options
 qemu=(qemu-system-x86_64 "${bios[@]}"
-	-accel tcg -cpu max -m "$mem" -smp "$smp"
+	-machine "${FAN_VM_MACHINE:-pc}" -accel tcg -cpu "${FAN_VM_CPU:-max}" -m "$mem" -smp "$smp"
 	-nographic -nodefaults -no-user-config -no-reboot
 	-serial stdio
 	-kernel "$boot_img" -initrd "$initrd" -append "$append"
-	-device virtio-rng-pci
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-fsdev "local,id=root,path=/,readonly=on,$fsdev_opts"
 	-device virtio-9p-pci,fsdev=root,mount_tag=root
