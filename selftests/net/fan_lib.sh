@@ -114,6 +114,19 @@ tcp_transfer()
 	[ "$(sha256sum < "$src")" = "$(sha256sum < "$dst")" ]
 }
 
+# sniff NS PROTO OUT CMD...: capture PROTO packets in NS into OUT while
+# CMD runs (selftests/net/sniff.py: a raw socket, not tcpdump).
+sniff()
+{
+	local n=$1 proto=$2 out=$3 pid
+	shift 3
+	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" 1 10 > "$out" &
+	pid=$!
+	wait_for 5 grep -q listening "$out" || { kill $pid; return 1; }
+	"$@" > /dev/null
+	wait $pid
+}
+
 # subtest NAME CMD...: one KTAP result; CMD's output becomes diagnostics.
 subtest()
 {

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: everything, on every kernel.  Builds fan.ko for each kernel
+# and fanctl, lints the kernel code (W=1, sparse, checkpatch), runs the
+# unit tests, then boots each kernel in the VM and runs the selftests over
+# a veth underlay and over the emulated IPoIB fabric.  Ends with the line
+# "N passed, N failed" (KTAP subtests plus the build and lint steps).
+#
+# Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
+# subset of selftests), FAN_UNDERLAYS (default "veth ib").
+
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+out=$top/build/check
+mkdir -p "$out"
+
+# Every kernel with headers installed, as the Makefile's KVERS.
+kvers=${KVERS:-$(for k in $(ls /lib/modules | sort -V); do
+	[ -e "/lib/modules/$k/build/Makefile" ] && echo "$k"; done | tr '\n' ' ')}
+underlays=${FAN_UNDERLAYS:-veth ib}
+passed=0
+failed=0
+failures=()
+
+result()	# ok|fail NAME
+{
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		echo "ok: $2"
+	else
+		failed=$((failed + 1))
+		failures+=("$2")
+		echo "FAILED: $2"
+	fi
+}
+
+step()		# NAME LOG CMD...: a build/lint step, output in LOG
+{
+	local name=$1 log=$2
+	shift 2
+	echo "== $name"
+	if "$@" > "$log" 2>&1; then
+		result ok "$name"
+	else
+		tail -40 "$log"
+		result fail "$name (log: $log)"
+	fi
+}
+
+start=$(date +%s)
+step "build fan.ko for: $kvers" "$out/build.log" make modules KVERS="$kvers"
+step "build fanctl" "$out/fanctl.log" make fanctl
+step "lint: W=1 C=1 and checkpatch --strict" "$out/lint.log" make lint KVERS="$kvers"
+
+echo "== unit tests"
+if make -C selftests/unit run > "$out/unit.log" 2>&1; then
+	result ok "unit tests build and run"
+else
+	result fail "unit tests (log: $out/unit.log)"
+fi
+# cmocka's summary: "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)..."
+u_pass=$(awk '/^\[  PASSED  \] [0-9]+ test/ { s += $4 } END { print s + 0 }' "$out/unit.log")
+u_fail=$(awk '/^\[  FAILED  \] [0-9]+ test/ { s += $4 } END { print s + 0 }' "$out/unit.log")
+grep -E '^\[  (PASSED|FAILED)  \] [0-9]+ test' "$out/unit.log"
+passed=$((passed + u_pass))
+failed=$((failed + u_fail))
+[ "$u_fail" -eq 0 ] || failures+=("$u_fail unit tests")
+
+for k in $kvers; do
+	for ul in $underlays; do
+		log=$out/ktap-$k-$ul.log
+		echo "== selftests on $k, underlay $ul"
+		# shellcheck disable=SC2086
+		selftests/vm/run-vm.sh -k "$k" --timeout 2400 --dmesg "$out/dmesg-$k-$ul.log" \
+			-e FAN_UNDERLAY="$ul" -- selftests/run_tests.sh ${FAN_TESTS:-} \
+			> "$log" 2>&1 < /dev/null
+		rc=$?
+		grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm' "$log"
+		# Subtests of each test file, then the per-file verdicts that
+		# failed (a file that dies early has no subtests to show it).
+		s_pass=$(grep -cE '^# ok [0-9]+ ' "$log")
+		s_fail=$(grep -cE '^# not ok [0-9]+ ' "$log")
+		f_fail=$(grep -cE '^not ok [0-9]+ ' "$log")
+		passed=$((passed + s_pass))
+		failed=$((failed + s_fail + f_fail))
+		if [ "$rc" -ne 0 ] || [ "$s_fail" -ne 0 ] || [ "$f_fail" -ne 0 ]; then
+			failures+=("selftests on $k/$ul (exit $rc, log: $log)")
+			# No KTAP at all: the VM itself failed; count it.
+			if [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; then
+				failed=$((failed + 1))
+				tail -60 "$log"
+			fi
+		fi
+	done
+done
+
+echo
+echo "make check: $(( $(date +%s) - start ))s on kernels: $kvers"
+for f in "${failures[@]}"; do
+	echo "failed: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
