@@ -6,8 +6,8 @@
 # $NS_PREFIX (test name + PID), so tests can run back to back and a
 # leftover is easy to attribute.  Sourcing installs an EXIT trap that runs
 # the hooks from cleanup_add (last added first) and deletes every
-# namespace made here; a test that needs its own EXIT trap should call
-# ns_cleanup from it.
+# namespace with the prefix; a test that needs its own EXIT trap should
+# call ns_cleanup from it.
 #
 #   underlay_switch_create                       # ns "sw" with bridge br0
 #   underlay_host_add h1 10.7.3.4/16             # ns "h1", ul0 <-> sw:br0
@@ -25,8 +25,11 @@ NS_PREFIX=${NS_PREFIX:-fan-$(basename "$0" .sh)-$$}
 UL_DEV=${UL_DEV:-ul0}
 SWITCH_BR=${SWITCH_BR:-br0}
 
-_NS_CREATED=()
-_NS_CLEANUP_HOOKS=()
+# State lives in files and in the namespace names, not in shell arrays:
+# tests often build topologies inside $(...) subshells, whose variables
+# are lost, and those namespaces must still be cleaned up.
+_NS_STATE=$(mktemp -d "${TMPDIR:-/tmp}/netns-state.XXXXXX")
+_NS_OWNER=$BASHPID
 
 ns()
 {
@@ -38,13 +41,12 @@ ns_exists()
 	[ -e "/run/netns/$(ns "$1")" ]
 }
 
-# ns_create NAME: create the namespace, loopback up, register for cleanup.
+# ns_create NAME: create the namespace, loopback up.
 ns_create()
 {
 	local n
 	n=$(ns "$1")
 	ip netns add "$n" || return 1
-	_NS_CREATED+=("$n")
 	ip -n "$n" link set lo up
 }
 
@@ -55,23 +57,33 @@ ns_exec()
 	ip netns exec "$(ns "$n")" "$@"
 }
 
-# cleanup_add CMD...: run CMD (with eval) at exit, before the namespaces go.
+# ns_list: every namespace of this test (name starts with $NS_PREFIX-).
+ns_list()
+{
+	ip netns list 2>/dev/null | awk -v p="$NS_PREFIX-" 'index($1, p) == 1 { print $1 }'
+}
+
+# cleanup_add CMD...: run CMD (with eval) at exit, before the namespaces
+# go; last added runs first.  Works from subshells too.
 cleanup_add()
 {
-	_NS_CLEANUP_HOOKS+=("$*")
+	printf '%s\0' "$*" >> "$_NS_STATE/hooks"
 }
 
 ns_cleanup()
 {
-	local i n pids
+	local i n pids hooks=()
 
-	for ((i = ${#_NS_CLEANUP_HOOKS[@]} - 1; i >= 0; i--)); do
-		eval "${_NS_CLEANUP_HOOKS[i]}" || true
+	# Only the shell that sourced this file cleans up.
+	[ "$BASHPID" = "$_NS_OWNER" ] || return 0
+	[ -d "$_NS_STATE" ] || return 0
+	if [ -s "$_NS_STATE/hooks" ]; then
+		mapfile -d '' -t hooks < "$_NS_STATE/hooks"
+	fi
+	for ((i = ${#hooks[@]} - 1; i >= 0; i--)); do
+		eval "${hooks[i]}" || true
 	done
-	_NS_CLEANUP_HOOKS=()
-	for ((i = ${#_NS_CREATED[@]} - 1; i >= 0; i--)); do
-		n=${_NS_CREATED[i]}
-		[ -e "/run/netns/$n" ] || continue
+	for n in $(ns_list); do
 		# Processes left in a namespace would keep it (and its
 		# devices) alive after the name is gone.
 		pids=$(ip netns pids "$n" 2>/dev/null)
@@ -81,7 +93,7 @@ ns_cleanup()
 		fi
 		ip netns del "$n" 2>/dev/null
 	done
-	_NS_CREATED=()
+	rm -rf "$_NS_STATE"
 }
 
 trap ns_cleanup EXIT

@@ -110,7 +110,7 @@ resolve_modules()
 }
 
 mods=$(resolve_modules)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/fan-vm
+cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/fan-vm
 mkdir -p "$cache" || err "cannot create $cache"
 key=$({
 	cat "$here/initramfs-init" "$busybox"
