@@ -1,0 +1,175 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fan device MTU follows its underlay: underlay MTU - 20 at creation
+# and on every underlay MTU change, never more than that by hand.  Deleting
+# the underlay deletes the fan device bound to it (and nothing else), and a
+# fan device asking for an underlay that is gone is refused.
+
+# shellcheck source=fan_lib.sh
+. "$(dirname "$0")/fan_lib.sh"
+
+# add_underlay HOST ADDR/LEN: a (new) underlay device ul0 in HOST.
+add_underlay()
+{
+	local host=$1 addr=$2
+	if [ "$FAN_UNDERLAY" = ib ]; then
+		ip link add "ib-$host" type ipoib_emu || return 1
+		ip link set "ib-$host" netns "$(ns "$host")" name "$UL_DEV" || return 1
+		ns_exec "$host" ip addr add "$addr" dev "$UL_DEV" || return 1
+		ns_exec "$host" ip link set "$UL_DEV" up
+	else
+		underlay_host_add "$host" "$addr"
+	fi
+}
+
+mtu_of()
+{
+	ns_exec "$1" cat "/sys/class/net/$2/mtu"
+}
+
+# expect_mtu HOST DEV MTU: DEV's MTU is MTU (prints it).
+expect_mtu()
+{
+	local got
+	got=$(mtu_of "$1" "$2")
+	echo "$1 $2 mtu $got (want $3)"
+	[ "$got" = "$3" ]
+}
+
+if [ "$FAN_UNDERLAY" = ib ]; then
+	UL_BASE=2044	# IPoIB datagram mode, IB MTU 2048
+else
+	UL_BASE=1500
+fi
+
+setup()
+{
+	fan_host h1 10.7.3.4/16 &&
+	fan_host h2 10.7.9.200/16 &&
+	fan_up h1 250.0.0.0/8 16 &&
+	fan_up h2 250.0.0.0/8 16 &&
+	fan_container c1 h1 250.3.4.2 &&
+	fan_container c2 h2 250.9.200.7
+}
+subtest "two hosts and containers come up" setup || ktap_exit_fail_msg "setup failed"
+
+subtest "ul0 MTU $UL_BASE -> ftun0 MTU $((UL_BASE - 20))" \
+	sh -c "[ \$(ip netns exec $(ns h1) cat /sys/class/net/ul0/mtu) = $UL_BASE ] &&
+	       [ \$(ip netns exec $(ns h1) cat /sys/class/net/ftun0/mtu) = $((UL_BASE - 20)) ]"
+
+max_mtu()
+{
+	ns_exec h1 ip -d -j link show ftun0 |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["max_mtu"])'
+}
+subtest "ftun0 max_mtu is $((UL_BASE - 20))" \
+	sh -c "[ \"\$1\" = $((UL_BASE - 20)) ]" sh "$(max_mtu)"
+
+# The largest DF ping through the fan (the containers' eth0 is 1500).
+PING_MAX=$((UL_BASE - 48 < 1472 ? UL_BASE - 48 : 1472))
+subtest "fan works at the initial MTU (DF ping of $PING_MAX bytes)" \
+	wait_for 10 ns_exec c1 ping -c1 -W1 -Mdo -s $PING_MAX 250.9.200.7
+
+if [ "$FAN_UNDERLAY" = ib ]; then
+	# The datagram MTU cannot reach 9000: connected mode (65520) can.
+	to_connected()
+	{
+		ns_exec h1 sh -c "echo connected > /sys/class/net/$UL_DEV/mode" &&
+		expect_mtu h1 ul0 65520 &&
+		expect_mtu h1 ftun0 65500
+	}
+	subtest "ib: ul0 connected mode, MTU 65520 -> ftun0 65500" to_connected
+fi
+
+set_ul_mtu()
+{
+	ns_exec h1 ip link set ul0 mtu "$1" &&
+	expect_mtu h1 ul0 "$1" &&
+	expect_mtu h1 ftun0 $(($1 - 20))
+}
+subtest "ip link set ul0 mtu 9000 -> ftun0 8980" set_ul_mtu 9000
+subtest "ip link set ul0 mtu 1400 -> ftun0 1380" set_ul_mtu 1400
+
+too_big()
+{
+	expect_fail "" ns_exec h1 ip link set ftun0 mtu 1381 &&
+	expect_mtu h1 ftun0 1380
+}
+subtest "ip link set ftun0 mtu 1381 (underlay - 19) is refused" too_big
+
+lower_ok()
+{
+	ns_exec h1 ip link set ftun0 mtu 1300 && expect_mtu h1 ftun0 1300 &&
+	ns_exec h1 ip link set ftun0 mtu 1380 && expect_mtu h1 ftun0 1380
+}
+subtest "ftun0 mtu 1300 and back to 1380 (the maximum) are accepted" lower_ok
+
+subtest "fan works at the new MTU (DF ping of 1352 bytes)" \
+	ns_exec c1 ping -c1 -W2 -Mdo -s 1352 250.9.200.7
+
+# A fan device with no underlay device (routes decide) that has sent
+# through ul0, so its route cache holds routes over ul0: deleting ul0 must
+# neither delete it nor wait for those routes.
+unbound_fan()
+{
+	ns_exec h1 "$FAN_NL" add ftun1 map 251.0.0.0/8 10.7.0.0/16 &&
+	ns_exec h1 ip link set ftun1 up &&
+	ns_exec h1 ip route add 251.0.0.0/8 dev ftun1 &&
+	{ ns_exec h1 ping -c2 -i0.2 -W1 251.9.200.7 || true; } &&
+	[ "$(fan_stat h1 ftun1 tx_packets)" -ge 2 ]
+}
+subtest "unbound ftun1 (no link) sends over ul0" unbound_fan
+
+UL_IFINDEX=$(ns_exec h1 cat /sys/class/net/ul0/ifindex)
+
+del_underlay()
+{
+	local t0 t1
+	t0=$(date +%s)
+	# A leaked reference would make this wait (and log "waiting").
+	ns_exec h1 timeout 30 ip link del ul0 || return 1
+	t1=$(date +%s)
+	echo "ip link del ul0 took $((t1 - t0)) s"
+	! ns_exec h1 ip link show ul0 2>/dev/null &&
+	! ns_exec h1 ip link show ftun0 2>/dev/null &&
+	[ $((t1 - t0)) -lt 5 ]
+}
+subtest "ip link del ul0 deletes ftun0" del_underlay
+subtest "unbound ftun1 survives the underlay" ns_exec h1 ip link show ftun1
+subtest "no splat after deleting the underlay" dmesg_check
+subtest "h2's fan is untouched" \
+	sh -c "ip netns exec $(ns h2) ip link show ftun0 | grep -q UP"
+
+stale_link()
+{
+	local hex
+	hex=$(python3 -c "import struct; print(struct.pack('=I', $UL_IFINDEX).hex())")
+	# IFLA_FAN_LINK (1) = the ifindex ul0 had.
+	expect_fail "ENODEV: .*underlay device not found" \
+		ns_exec h1 "$FAN_NL" add ftun2 attr 1 "$hex" map 250.0.0.0/8 10.7.0.0/16 &&
+	! ns_exec h1 ip link show ftun2 2>/dev/null
+}
+subtest "fan device on the deleted ul0 (ifindex $UL_IFINDEX): 'underlay device not found'" \
+	stale_link
+
+plain_add()
+{
+	ns_exec h1 ip link add ftun5 type fan &&
+	ns_exec h1 ip -d link show ftun5 | grep -q 'fan' &&
+	ns_exec h1 ip link del ftun5 &&
+	ns_exec h1 ip link del ftun1
+}
+subtest "ip link add of a new fan device still works" plain_add
+
+again()
+{
+	add_underlay h1 10.7.3.4/16 &&
+	fan_up h1 250.0.0.0/8 16 &&
+	expect_mtu h1 ftun0 $((UL_BASE - 20)) &&
+	wait_for 10 ns_exec c1 ping -c1 -W1 250.9.200.7 &&
+	ns_exec c2 ping -c2 -i0.2 -W2 250.3.4.2
+}
+subtest "new ul0, fanctl up again: ftun0 $((UL_BASE - 20)), c1 <-> c2" again
+
+fan_finish
