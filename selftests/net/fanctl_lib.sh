@@ -1,0 +1,227 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared setup of the fanctl selftests (sourced): KTAP output, the fan and
+# ipoib_emu modules, two "hosts" (network namespaces) joined by an emulated
+# IPoIB fabric (ib0 = 10.7.3.4/16 and 10.7.9.200/16), containers (netns on a
+# veth into the fan bridge), and checks that nothing of fanctl is left.
+#
+# Tests set TESTS="name func ..." and call fanctl_main.
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kver=$(uname -r)
+FANCTL=${FANCTL:-$top/tools/fanctl/fanctl}
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+sfx=$$
+H1=fct-h1-$sfx
+H2=fct-h2-$sfx
+A1=10.7.3.4
+A2=10.7.9.200
+OV=250.0.0.0/8
+S1=250.3.4.0/24
+S2=250.9.200.0/24
+BR1=fan-250-3-4
+BR2=fan-250-9-200
+CONTAINERS=()
+tmp=$(mktemp -d /tmp/fanctl-test.XXXXXX)
+loaded=()
+
+n=0
+nfail=0
+nskip=0
+
+ktap_result()	# pass|fail|skip NAME [REASON]
+{
+	n=$((n + 1))
+	case "$1" in
+	pass) echo "ok $n $2" ;;
+	fail) nfail=$((nfail + 1)); echo "not ok $n $2" ;;
+	skip) nskip=$((nskip + 1)); echo "ok $n $2 # SKIP ${3:-}" ;;
+	esac
+}
+
+# run_test NAME FUNC: FUNC returns 0 pass, 4 skip, else fail; its output
+# becomes KTAP diagnostics.
+run_test()
+{
+	local name=$1 out rc
+	out=$("$2" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	case $rc in
+	0) ktap_result pass "$name" ;;
+	"$KSFT_SKIP") ktap_result skip "$name" "${out##*$'\n'}" ;;
+	*) ktap_result fail "$name" ;;
+	esac
+}
+
+fail() { echo "FAIL: $*"; return 1; }
+
+# h1/h2 CMD...: run in a host namespace
+h1() { ip netns exec "$H1" "$@"; }
+h2() { ip netns exec "$H2" "$@"; }
+f1() { ip netns exec "$H1" "$FANCTL" "$@"; }
+f2() { ip netns exec "$H2" "$FANCTL" "$@"; }
+
+# expect_rc RC CMD...: run CMD, check its exit code; output in $out
+expect_rc()
+{
+	local want=$1 rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "'$*' exited $rc, expected $want; output:"
+		printf '%s\n' "$out"
+		return 1
+	fi
+	return 0
+}
+
+load_module()	# NAME
+{
+	local m=$1 ko dep
+	[ -d "/sys/module/$m" ] && return 0
+	for ko in "$top/build/modules/$kver/$m.ko" "$top/kernel/$m.ko" \
+		  "$top/selftests/ipoib_emu/$m.ko"; do
+		[ -r "$ko" ] || continue
+		for dep in $(modinfo -F depends "$ko" 2>/dev/null | tr , ' '); do
+			modprobe "$dep" 2>/dev/null
+		done
+		insmod "$ko" && { loaded+=("$m"); return 0; }
+	done
+	modprobe "$m" 2>/dev/null && { loaded+=("$m"); return 0; }
+	return 1
+}
+
+cleanup()
+{
+	local c m i
+	for c in "${CONTAINERS[@]}"; do
+		ip netns del "$c" 2>/dev/null
+	done
+	# dnsmasq of our bridges
+	for c in /run/fanctl/dnsmasq-*.pid; do
+		[ -e "$c" ] || continue
+		kill "$(cat "$c")" 2>/dev/null
+		rm -f "$c"
+	done
+	ip netns del "$H1" 2>/dev/null
+	ip netns del "$H2" 2>/dev/null
+	rm -rf "$tmp"
+	for m in "${loaded[@]}"; do
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rmmod "$m" 2>/dev/null && break
+			sleep 0.5
+		done
+	done
+}
+
+setup_hosts()
+{
+	ip netns add "$H1" || return 1
+	ip netns add "$H2" || return 1
+	h1 ip link set lo up
+	h2 ip link set lo up
+	# Created in the init namespace, then moved: the fabric spans netns.
+	ip link add "fct$sfx-a" type ipoib_emu || return 1
+	ip link add "fct$sfx-b" type ipoib_emu || return 1
+	ip link set "fct$sfx-a" netns "$H1" name ib0 || return 1
+	ip link set "fct$sfx-b" netns "$H2" name ib0 || return 1
+	h1 ip addr add "$A1/16" dev ib0 || return 1
+	h2 ip addr add "$A2/16" dev ib0 || return 1
+	h1 ip link set ib0 up || return 1
+	h2 ip link set ib0 up || return 1
+}
+
+# container HOST NAME BRIDGE ADDR/LEN GW: a netns on a veth in BRIDGE
+container()
+{
+	local host=$1 name=$2-$sfx br=$3 addr=$4 gw=$5
+	CONTAINERS+=("$name")
+	ip netns add "$name" || return 1
+	ip -n "$host" link add "v$2" type veth peer name eth0 netns "$name" || return 1
+	ip -n "$host" link set "v$2" master "$br" up || return 1
+	ip -n "$name" link set lo up
+	ip -n "$name" link set eth0 up || return 1
+	if [ -n "$addr" ]; then
+		ip -n "$name" addr add "$addr" dev eth0 || return 1
+		ip -n "$name" route add default via "$gw" || return 1
+	fi
+}
+
+# Everything of fanctl in a host, as text: empty when nothing is left.
+fanctl_leftovers()	# HOST
+{
+	local h=$1
+	ip -n "$h" -d link show | grep -E 'fan |ftun|fan-|alias fanctl' || true
+	ip -n "$h" route show proto 250 || true
+	ip -n "$h" route show | grep -E '^250\.' || true
+	ip netns exec "$h" nft list table ip fanctl 2>/dev/null || true
+	ls /run/fanctl/*"${2:-}"*.pid 2>/dev/null || true
+}
+
+# Snapshot of a host's network state (to compare before/after).
+snapshot()	# HOST
+{
+	local h=$1
+	ip -n "$h" -d -o link show | sed 's/ \(qlen\|link\/\)[^\\]*//' |
+		awk '{ $1 = ""; print }' | sed 's/ ifindex [0-9]*//' | sort
+	ip -n "$h" -o addr show | awk '{ $1 = ""; print }' | sort
+	ip -n "$h" route show table all | sort
+	ip netns exec "$h" nft list ruleset 2>/dev/null
+	ip netns exec "$h" cat /proc/sys/net/ipv4/ip_forward
+	ls /run/fanctl/ 2>/dev/null
+}
+
+nothing_left()	# HOST
+{
+	local left
+	left=$(fanctl_leftovers "$1")
+	[ -z "$left" ] && return 0
+	echo "left behind in $1:"
+	printf '%s\n' "$left"
+	return 1
+}
+
+fanctl_main()
+{
+	trap cleanup EXIT
+	if [ "$(id -u)" != 0 ]; then
+		echo "1..0 # SKIP needs root"
+		exit "$KSFT_SKIP"
+	fi
+	if [ ! -x "$FANCTL" ]; then
+		echo "1..0 # SKIP $FANCTL not built (make -C tools/fanctl)"
+		exit "$KSFT_SKIP"
+	fi
+	if ! load_module fan; then
+		echo "1..0 # SKIP fan.ko not found for $kver (make modules)"
+		exit "$KSFT_SKIP"
+	fi
+	if ! load_module ipoib_emu; then
+		echo "1..0 # SKIP ipoib_emu.ko not found for $kver (make modules)"
+		exit "$KSFT_SKIP"
+	fi
+	if ! setup_hosts; then
+		echo "1..0 # SKIP cannot set up the test hosts"
+		exit "$KSFT_SKIP"
+	fi
+	echo "TAP version 13"
+	set -- $TESTS
+	echo "1..$(($# / 2))"
+	while [ $# -ge 2 ]; do
+		run_test "$1" "$2"
+		shift 2
+	done
+	echo "# totals: pass:$((n - nfail - nskip)) fail:$nfail skip:$nskip"
+	[ "$nfail" = 0 ] || exit "$KSFT_FAIL"
+	exit "$KSFT_PASS"
+}

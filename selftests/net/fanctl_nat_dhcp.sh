@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# fanctl's NAT and DHCP: the masquerade rule in "table ip fanctl" and its
+# effect (a container reaching an address outside the overlay shows up with
+# the host's address), the rule's removal; dnsmasq handing a container a
+# lease in the right range (busybox udhcpc), host-reserve, and down
+# stopping it.
+
+. "$(dirname "$0")/fanctl_lib.sh"
+
+test_nat_rule()
+{
+	expect_rc 0 f1 up $OV ib0/16 || return 1
+	out=$(h1 nft list table ip fanctl) || fail "no table" || return 1
+	echo "$out"
+	echo "$out" | grep -q "type nat hook postrouting priority srcnat" || fail "chain" || return 1
+	echo "$out" | grep -q "ip saddr $S1 ip daddr != $OV masquerade comment \"fanctl $OV $S1\"" ||
+		fail "rule" || return 1
+	# a foreign rule in our chain survives down, and keeps the table
+	h1 nft add rule ip fanctl postrouting ip saddr 192.0.2.1 counter || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	out=$(h1 nft list table ip fanctl) || fail "table deleted with a foreign rule" || return 1
+	echo "$out" | grep -q masquerade && fail "our rule stayed" && return 1
+	echo "$out" | grep -q "192.0.2.1" || fail "foreign rule lost" || return 1
+	h1 nft delete table ip fanctl
+	nothing_left "$H1"
+}
+
+test_nat_effect()
+{
+	expect_rc 0 f1 up $OV ib0/16 || return 1
+	expect_rc 0 f2 up $OV ib0/16 no-nat || return 1
+	container "$H1" n1 $BR1 250.3.4.20/24 250.3.4.1 || return 1
+	# 10.7.9.200 (host 2's underlay address) is outside the overlay
+	h2 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.7.9.200", 5555)); s.settimeout(10)
+data, peer = s.recvfrom(100); print(peer[0]); sys.stdout.flush()
+' > "$tmp/peer" &
+	local srv=$!
+	sleep 1
+	ip netns exec n1-$sfx python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"hi", ("10.7.9.200", 5555))'
+	wait $srv
+	[ "$(cat "$tmp/peer")" = "$A1" ] ||
+		fail "peer seen as '$(cat "$tmp/peer")', expected masquerade to $A1" || return 1
+	# overlay to overlay is not masqueraded: container to container keeps its address
+	container "$H2" n2 $BR2 250.9.200.30/24 250.9.200.1 || return 1
+	ip netns exec n2-$sfx python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("250.9.200.30", 5555)); s.settimeout(10)
+data, peer = s.recvfrom(100); print(peer[0]); sys.stdout.flush()
+' > "$tmp/peer" &
+	srv=$!
+	sleep 1
+	ip netns exec n1-$sfx python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"hi", ("250.9.200.30", 5555))'
+	wait $srv
+	[ "$(cat "$tmp/peer")" = 250.3.4.20 ] ||
+		fail "overlay peer seen as '$(cat "$tmp/peer")'" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	expect_rc 0 f2 down $OV ib0/16 || return 1
+	nothing_left "$H1" && nothing_left "$H2"
+}
+
+udhcpc_script()
+{
+	cat > "$tmp/udhcpc.sh" <<-'SCRIPT'
+	#!/bin/sh
+	[ "$1" = bound ] && echo "$ip $mask $router $mtu" > "$LEASE_OUT"
+	exit 0
+	SCRIPT
+	chmod +x "$tmp/udhcpc.sh"
+}
+
+lease()	# CONTAINER: run udhcpc, print "ip mask router mtu"
+{
+	rm -f "$tmp/lease"
+	LEASE_OUT=$tmp/lease ip netns exec "$1" busybox udhcpc -i eth0 -n -q -f -t 5 -T 2 \
+		-O mtu -s "$tmp/udhcpc.sh" >/dev/null 2>&1
+	cat "$tmp/lease" 2>/dev/null
+}
+
+test_dhcp_lease()
+{
+	command -v busybox >/dev/null || { echo "no busybox"; return "$KSFT_SKIP"; }
+	udhcpc_script
+	expect_rc 0 f1 up $OV ib0/16 dhcp host-reserve 50 || return 1
+	pid=$(cat /run/fanctl/dnsmasq-$BR1.pid) || fail "no pid file" || return 1
+	[ "$(cat /proc/$pid/comm)" = dnsmasq ] || fail "pid $pid is not dnsmasq" || return 1
+	container "$H1" d1 $BR1 "" "" || return 1
+	local l ip last
+	l=$(lease d1-$sfx)
+	echo "lease: $l"
+	set -- $l
+	ip=$1
+	[ "$2" = 24 ] || fail "mask $2" || return 1
+	[ "$3" = 250.3.4.1 ] || fail "router $3" || return 1
+	[ "$4" = 2024 ] || fail "mtu $4" || return 1
+	case $ip in 250.3.4.*) ;; *) fail "address $ip not in $S1"; return 1 ;; esac
+	last=${ip##*.}
+	[ "$last" -ge 51 ] && [ "$last" -le 254 ] || fail "address $ip not in .51-.254" || return 1
+	grep -q " $ip " /run/fanctl/dnsmasq-$BR1.leases || fail "lease file" || return 1
+	f1 show --json | jq -e '.fans[0].dhcp and .fans[0].dhcp_running' >/dev/null ||
+		fail "show: $(f1 show --json)" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	kill -0 "$pid" 2>/dev/null && fail "dnsmasq $pid still runs" && return 1
+	[ -e /run/fanctl/dnsmasq-$BR1.leases ] && fail "lease file left" && return 1
+	nothing_left "$H1"
+}
+
+test_dhcp_restarted_by_up()
+{
+	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
+	pid=$(cat /run/fanctl/dnsmasq-$BR1.pid)
+	kill "$pid"
+	sleep 0.5
+	f1 show | grep -q dhcp-down || fail "show does not see dnsmasq gone" || return 1
+	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
+	pid2=$(cat /run/fanctl/dnsmasq-$BR1.pid)
+	[ "$pid2" != "$pid" ] && kill -0 "$pid2" || fail "dnsmasq not restarted" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	nothing_left "$H1"
+}
+
+TESTS="
+nat_rule test_nat_rule
+nat_effect test_nat_effect
+dhcp_lease test_dhcp_lease
+dhcp_restarted_by_up test_dhcp_restarted_by_up
+"
+fanctl_main
