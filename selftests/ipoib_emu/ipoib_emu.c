@@ -44,6 +44,10 @@
 #include <linux/skbuff.h>
 #include <linux/u64_stats_sync.h>
 #include <net/gro_cells.h>
+/* skb_gso_validate_network_len() moved to <net/gso.h> in 6.5 (see Kbuild). */
+#ifdef IPOIB_EMU_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
 #include <net/icmp.h>
 #include <net/ip.h>
 #include <net/rtnetlink.h>
@@ -106,6 +110,10 @@ MODULE_PARM_DESC(default_connected, "New devices start in connected mode");
 static unsigned int default_umtu = 2048;
 module_param(default_umtu, uint, 0644);
 MODULE_PARM_DESC(default_umtu, "IB MTU of new devices: 256..4096 (default 2048)");
+
+static bool tso = true;
+module_param(tso, bool, 0444);
+MODULE_PARM_DESC(tso, "Offer TSO in datagram mode, like an HCA with UD TSO (default Y)");
 
 static bool netns_refund;
 module_param(netns_refund, bool, 0444);
@@ -283,13 +291,18 @@ static void ipoib_emu_deliver(struct ipoib_emu_priv *to, struct sk_buff *skb,
 	/*
 	 * The sending "HCA" computed the IPv4 TCP/UDP checksum; a receiver
 	 * with rx checksum offload reports it verified (IB_WC_IP_CSUM_OK).
-	 * Anything else is left for the stack to verify.
+	 * A TSO packet stays one GSO packet with its checksum to fill in,
+	 * as veth passes it: the receiving stack accepts it, and segments
+	 * and checksums it if it forwards it.  Anything else is left for
+	 * the stack to verify.
 	 */
-	if (csum_done && proto == htons(ETH_P_IP) &&
-	    (dev->features & NETIF_F_RXCSUM))
-		skb->ip_summed = CHECKSUM_UNNECESSARY;
-	else
-		skb->ip_summed = CHECKSUM_NONE;
+	if (!skb_is_gso(skb)) {
+		if (csum_done && proto == htons(ETH_P_IP) &&
+		    (dev->features & NETIF_F_RXCSUM))
+			skb->ip_summed = CHECKSUM_UNNECESSARY;
+		else
+			skb->ip_summed = CHECKSUM_NONE;
+	}
 
 	len = skb->len;
 	if (gro_cells_receive(&to->gro_cells, skb) == NET_RX_SUCCESS)
@@ -339,13 +352,15 @@ static netdev_tx_t ipoib_emu_xmit(struct sk_buff *skb, struct net_device *dev)
 				    READ_ONCE(peer->umtu));
 	}
 
-	if (unlikely(skb->len > limit)) {
+	if (unlikely(skb_is_gso(skb) ?
+		     !skb_gso_validate_network_len(skb, limit - IPOIB_ENCAP_LEN) :
+		     skb->len > limit)) {
 		rcu_read_unlock();
 		ipoib_emu_too_long(dev, skb, limit - IPOIB_ENCAP_LEN);
 		return NETDEV_TX_OK;
 	}
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb)) {
 		if (skb_checksum_help(skb)) {
 			rcu_read_unlock();
 			goto drop;
@@ -353,7 +368,8 @@ static netdev_tx_t ipoib_emu_xmit(struct sk_buff *skb, struct net_device *dev)
 		csum_done = true;
 	}
 
-	dev_sw_netstats_tx_add(dev, 1, skb->len);
+	dev_sw_netstats_tx_add(dev, skb_is_gso(skb) ?
+			       skb_shinfo(skb)->gso_segs : 1, skb->len);
 
 	if (peer) {
 		ipoib_emu_deliver(peer, skb, daddr, false, csum_done);
@@ -748,6 +764,8 @@ static void ipoib_emu_setup(struct net_device *dev)
 	 * ipoib_set_dev_features()).
 	 */
 	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_RXCSUM;
+	if (tso)
+		dev->hw_features |= NETIF_F_TSO;
 	dev->features |= dev->hw_features;
 
 	dev->sysfs_groups[0] = &ipoib_emu_top_group;

@@ -184,9 +184,13 @@ csum_errors()	# NS: TCP InCsumErrors
 		$1 == "Tcp:" { print $c["InCsumErrors"] }' /proc/net/snmp
 }
 
+feature() { ip netns exec "$1" ethtool -k ib0 | awk -v f="$2:" '$1 == f { print $2 }'; }
+
 t_tcp_datagram()
 {
-	local e
+	local e tso
+	tso=$(feature "$H1" tcp-segmentation-offload)
+	echo "datagram mode: tcp-segmentation-offload $tso"
 	# The receiver verifies in software: the offloaded checksum the
 	# sender's "HCA" filled in must be right.
 	in2 ethtool -K ib0 rx off >/dev/null 2>&1 || echo "cannot turn rx csum off"
@@ -206,9 +210,11 @@ t_connected_mtu()
 	m2=$(in2 cat /sys/class/net/ib0/mtu)
 	[ "$m1" = 65520 ] && [ "$m2" = 65520 ] ||
 		{ echo "mtu $m1/$m2 after connected, want 65520"; return 1; }
-	csum=$(in1 ethtool -k ib0 | awk '$1 == "tx-checksum-ipv4:" { print $2 }')
+	csum=$(feature "$H1" tx-checksum-ipv4)
 	[ "$csum" = off ] ||
 		{ echo "tx-checksum-ipv4 is '$csum' in connected mode"; return 1; }
+	[ "$(feature "$H1" tcp-segmentation-offload)" = off ] ||
+		{ echo "TSO still on in connected mode"; return 1; }
 	if ip -n "$H1" link set ib0 mtu 65521 2>/dev/null; then
 		echo "mtu 65521 accepted"
 		return 1
@@ -262,7 +268,7 @@ t_back_to_datagram()
 	local m csum
 	in1 sh -c 'echo datagram > /sys/class/net/ib0/mode' || return 1
 	m=$(in1 cat /sys/class/net/ib0/mtu)
-	csum=$(in1 ethtool -k ib0 | awk '$1 == "tx-checksum-ipv4:" { print $2 }')
+	csum=$(feature "$H1" tx-checksum-ipv4)
 	echo "mtu $m tx-checksum-ipv4 $csum"
 	[ "$m" = 2044 ] && [ "$csum" = on ] &&
 	in1 ping -c 2 -i 0.2 -W 2 "$A2" >/dev/null
