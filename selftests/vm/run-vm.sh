@@ -68,10 +68,15 @@ err() { echo "run-vm: $*" >&2; exit 2; }
 if [ -z "$kver" ]; then
 	kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
 fi
+kimg_given=${kimg:+1}
 [ -n "$kimg" ] || kimg=/boot/vmlinuz-$kver
 [ -r "$kimg" ] || err "no kernel image $kimg"
 moddir=/lib/modules/$kver
-[ -r "$moddir/modules.dep" ] || err "no $moddir/modules.dep"
+if [ ! -r "$moddir/modules.dep" ]; then
+	# A self-built (debug) kernel may have 9p, overlay and virtio built in.
+	[ -n "$kimg_given" ] || err "no $moddir/modules.dep"
+	echo "run-vm: no $moddir: 9p, overlay and virtio must be built in" >&2
+fi
 command -v qemu-system-x86_64 >/dev/null || err "qemu-system-x86_64 not installed"
 busybox=$(command -v busybox) || err "busybox-static not installed"
 
@@ -109,7 +114,8 @@ resolve_modules()
 	done
 }
 
-mods=$(resolve_modules)
+mods=
+[ ! -r "$moddir/modules.dep" ] || mods=$(resolve_modules)
 cache=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/fan-vm
 mkdir -p "$cache" || err "cannot create $cache"
 key=$({
