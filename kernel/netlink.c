@@ -407,19 +407,29 @@ static int fan_fill_info(struct sk_buff *skb, const struct net_device *dev)
 
 static size_t fan_get_xstats_size(const struct net_device *dev)
 {
-	return (__FAN_XSTATS_MAX - FAN_XSTATS_TX_NO_MAP) *
+	return nla_total_size(0) +		/* IFLA_INFO_XSTATS */
+	       (__FAN_XSTATS_MAX - FAN_XSTATS_TX_NO_MAP) *
 	       nla_total_size_64bit(sizeof(u64));
 }
 
+/* The core puts these straight into IFLA_LINKINFO: nest them ourselves. */
 static int fan_fill_xstats(struct sk_buff *skb, const struct net_device *dev)
 {
 	const struct fan_dev *fan = netdev_priv(dev);
+	struct nlattr *nest;
 	unsigned int r;
 
-	for (r = FAN_XSTATS_TX_NO_MAP; r < __FAN_XSTATS_MAX; r++)
+	nest = nla_nest_start(skb, IFLA_INFO_XSTATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (r = FAN_XSTATS_TX_NO_MAP; r < __FAN_XSTATS_MAX; r++) {
 		if (nla_put_u64_64bit(skb, r, fan_counter_sum(fan, r),
-				      FAN_XSTATS_PAD))
+				      FAN_XSTATS_PAD)) {
+			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
 	return 0;
 }
 

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own checks of fan link requests, with the extack message
+# each refusal carries, and that a refused request changes nothing.
+# Requests are built attribute by attribute with fan_nl.py, since fanctl
+# refuses bad maps before they reach the kernel.
+
+. "$(dirname "$0")/fan_lib.sh"
+
+nl() { ns_exec h1 python3 "$FAN_NL" "$@"; }
+
+fan_host h1 10.7.3.4/16 || ktap_exit_fail_msg "setup failed"
+
+refused()	# MESSAGE ARGS...: nl ARGS must be refused with MESSAGE
+{
+	local msg=$1
+	shift
+	expect_fail "$msg" nl "$@"
+}
+
+subtest "a valid device is created" nl add ftun0 link ul0 map 250.0.0.0/8 10.7.0.0/16
+subtest "overlay host bits set" \
+	refused "overlay prefix has host bits set" add ftun1 map 251.1.0.0/8 10.7.0.0/16
+subtest "underlay host bits set" \
+	refused "underlay prefix has host bits set" add ftun1 map 251.0.0.0/8 10.7.3.0/16
+subtest "overlay prefix not shorter than underlay" \
+	refused "overlay prefix must be shorter" add ftun1 map 251.0.0.0/16 10.7.0.0/16
+subtest "slice with fewer than 2 container bits" \
+	refused "fewer than 2 bits" add ftun1 map 251.0.0.0/8 10.0.0.0/9
+subtest "prefix length 31 and 0" \
+	sh -c "! ip netns exec $(ns h1) python3 $FAN_NL add ftun1 map 251.0.0.0/8 10.7.0.0/31 &&
+	       ! ip netns exec $(ns h1) python3 $FAN_NL add ftun1 map 0.0.0.0/0 10.7.0.0/16"
+subtest "two maps with overlapping overlays" \
+	refused "overlapping overlays" add ftun1 map 251.0.0.0/8 10.7.0.0/16 map 251.128.0.0/9 10.8.0.0/16
+subtest "overlay overlapping another fan device's" \
+	refused "overlaps a map of another fan device" add ftun1 map 250.0.0.0/7 10.8.0.0/16
+
+many=()
+for i in $(seq 200 216); do many+=(map "$i.0.0.0/8" 10.7.0.0/16); done
+subtest "17 maps (limit 16)" refused "too many maps" add ftun1 "${many[@]}"
+subtest "16 maps are fine" sh -c "ip netns exec $(ns h1) python3 $FAN_NL add ftun1 ${many[*]:0:48} &&
+	ip netns exec $(ns h1) python3 $FAN_NL get ftun1 | grep -c '^map' | grep -qx 16 &&
+	ip netns exec $(ns h1) ip link del ftun1"
+
+subtest "unknown attribute" refused "Unknown attribute type" add ftun1 attr 40 00000000
+subtest "unknown attribute inside a map" \
+	refused "Unknown attribute type|EINVAL" add ftun1 mapattr 9 00000000 map 251.0.0.0/8 10.7.0.0/16
+subtest "attribute of the wrong length" refused "EINVAL|ERANGE" add ftun1 attr 2 01000000
+subtest "pmtudisc out of range" refused "EINVAL|ERANGE" add ftun1 pmtudisc 2
+subtest "underlay device that does not exist" \
+	refused "underlay device not found" add ftun1 attr 1 e7030000
+subtest "the underlay cannot be changed" \
+	refused "underlay device cannot be changed" change ftun0 link lo
+subtest "deleting a map that is not there" \
+	refused "map to delete not found" change ftun0 del 251.0.0.0/8 10.7.0.0/16
+subtest "adding a map twice" \
+	refused "map already exists" change ftun0 add 250.0.0.0/8 10.7.0.0/16
+
+unchanged()
+{
+	local before after
+	before=$(nl get ftun0)
+	nl change ftun0 ttl 9 add 251.0.0.0/8 10.7.0.0/16 add 251.0.0.0/9 10.8.0.0/16 && return 1
+	after=$(nl get ftun0)
+	echo "$after"
+	[ "$before" = "$after" ]
+}
+subtest "a refused change leaves maps and parameters as they were" unchanged
+
+changes()
+{
+	nl change ftun0 add 251.0.0.0/8 10.7.0.0/16 ttl 7 strict 0 &&
+	nl get ftun0 > "$FAN_TMP/get" &&
+	cat "$FAN_TMP/get" &&
+	grep -qx 'map 250.0.0.0/8 10.7.0.0/16' "$FAN_TMP/get" &&
+	grep -qx 'map 251.0.0.0/8 10.7.0.0/16' "$FAN_TMP/get" &&
+	grep -qx 'ttl 7' "$FAN_TMP/get" && grep -qx 'strict 0' "$FAN_TMP/get" &&
+	nl change ftun0 maps 252.0.0.0/8 10.7.0.0/16 &&
+	[ "$(nl get ftun0 | grep '^map')" = "map 252.0.0.0/8 10.7.0.0/16" ] &&
+	nl change ftun0 del 252.0.0.0/8 10.7.0.0/16 &&
+	[ -z "$(nl get ftun0 | grep '^map')" ]
+}
+subtest "add, replace and delete maps; ttl and strict read back" changes
+
+defaults()
+{
+	nl add ftun2 link ul0 map 249.0.0.0/8 10.7.0.0/16 &&
+	nl get ftun2 > "$FAN_TMP/def" && cat "$FAN_TMP/def" &&
+	grep -qx "link $(ns_exec h1 cat /sys/class/net/ul0/ifindex)" "$FAN_TMP/def" &&
+	grep -qx 'ttl 0' "$FAN_TMP/def" && grep -qx 'tos 1' "$FAN_TMP/def" &&
+	grep -qx 'pmtudisc 1' "$FAN_TMP/def" && grep -qx 'strict 1' "$FAN_TMP/def" &&
+	grep -qx 'rx_spoofed 0' "$FAN_TMP/def"
+}
+subtest "defaults: ttl inherit, tos inherit, pmtudisc on, strict on" defaults
+
+subtest "ip link still sees a fan device" sh -c "ip -n $(ns h1) -d link show ftun2 | grep -q fan"
+
+fan_finish
