@@ -98,11 +98,16 @@ foreign()
 	local before after
 	# IPIP from outside every map's underlay is not the fan's.
 	ns_exec h2 ip addr add 10.99.0.1/32 dev ul0 &&
+	ns_exec h1 ip route add 10.99.0.1/32 dev ul0 &&
 	ns_exec h2 ip link add fo type ipip local 10.99.0.1 remote 10.7.3.4 &&
 	ns_exec h2 ip link set fo up &&
 	ns_exec h2 ip route add 250.3.4.99/32 dev fo src 250.9.200.1 || return 1
 	before=$(ns_exec h1 ethtool -S ftun0 | awk '{ s += $2 } END { print s }')
-	ns_exec h2 ping -c2 -i0.2 -W1 250.3.4.99
+	# It does reach h1 ...
+	sniff h1 ipip "$FAN_TMP/fo" ns_exec h2 ping -c2 -i0.2 -W1 250.3.4.99
+	cat "$FAN_TMP/fo"
+	grep -q '^10.99.0.1 > 10.7.3.4: 250.9.200.1 > 250.3.4.99' "$FAN_TMP/fo" || return 1
+	# ... and the fan neither takes nor counts it.
 	after=$(ns_exec h1 ethtool -S ftun0 | awk '{ s += $2 } END { print s }')
 	echo "sum of fan counters on h1: $before -> $after"
 	[ "$before" = "$after" ]
