@@ -289,7 +289,7 @@ fi
 if [ -e "$ctl/started" ]; then
 	boot=$(awk -v s="$start" -v m="$(stat -c %.9Y "$ctl/started")" 'BEGIN { printf "%.1f", m - s }')
 	total=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }')
-	echo "run-vm: $kver: boot to command ${boot}s, total ${total}s" >&2
+	echo "run-vm: $kver: boot to command ${boot}s (guest uptime $(cat "$ctl/started")s), total ${total}s" >&2
 fi
 
 if [ "$timed_out" = 1 ]; then
