@@ -15,9 +15,8 @@ top=$(cd "$here/../.." && pwd)
 kver=$(uname -r)
 FANCTL=${FANCTL:-$top/tools/fanctl/fanctl}
 
-KSFT_PASS=0
-KSFT_FAIL=1
-KSFT_SKIP=4
+# shellcheck source=../lib/ktap.sh
+. "$here/../lib/ktap.sh"
 
 sfx=$$
 H1=fct-h1-$sfx
@@ -33,20 +32,6 @@ CONTAINERS=()
 tmp=$(mktemp -d /tmp/fanctl-test.XXXXXX)
 loaded=()
 
-n=0
-nfail=0
-nskip=0
-
-ktap_result()	# pass|fail|skip NAME [REASON]
-{
-	n=$((n + 1))
-	case "$1" in
-	pass) echo "ok $n $2" ;;
-	fail) nfail=$((nfail + 1)); echo "not ok $n $2" ;;
-	skip) nskip=$((nskip + 1)); echo "ok $n $2 # SKIP ${3:-}" ;;
-	esac
-}
-
 # run_test NAME FUNC: FUNC returns 0 pass, 4 skip, else fail; its output
 # becomes KTAP diagnostics.
 run_test()
@@ -54,11 +39,11 @@ run_test()
 	local name=$1 out rc
 	out=$("$2" 2>&1)
 	rc=$?
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/# /'
+	[ -n "$out" ] && ktap_print_msg "$out"
 	case $rc in
-	0) ktap_result pass "$name" ;;
-	"$KSFT_SKIP") ktap_result skip "$name" "${out##*$'\n'}" ;;
-	*) ktap_result fail "$name" ;;
+	0) ktap_test_pass "$name" ;;
+	"$KSFT_SKIP") ktap_test_skip "$name" ;;
+	*) ktap_test_fail "$name" ;;
 	esac
 }
 
@@ -172,8 +157,8 @@ fanctl_leftovers()	# HOST
 snapshot()	# HOST
 {
 	local h=$1
-	ip -n "$h" -d -o link show | sed 's/ \(qlen\|link\/\)[^\\]*//' |
-		awk '{ $1 = ""; print }' | sed 's/ ifindex [0-9]*//' | sort
+	# no -d: bridge timers tick
+	ip -n "$h" -o link show | awk '{ $1 = ""; print }' | sort
 	ip -n "$h" -o addr show | awk '{ $1 = ""; print }' | sort
 	ip -n "$h" route show table all | sort
 	ip netns exec "$h" nft list ruleset 2>/dev/null
@@ -194,34 +179,17 @@ nothing_left()	# HOST
 fanctl_main()
 {
 	trap cleanup EXIT
-	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP needs root"
-		exit "$KSFT_SKIP"
-	fi
-	if [ ! -x "$FANCTL" ]; then
-		echo "1..0 # SKIP $FANCTL not built (make -C tools/fanctl)"
-		exit "$KSFT_SKIP"
-	fi
-	if ! load_module fan; then
-		echo "1..0 # SKIP fan.ko not found for $kver (make modules)"
-		exit "$KSFT_SKIP"
-	fi
-	if ! load_module ipoib_emu; then
-		echo "1..0 # SKIP ipoib_emu.ko not found for $kver (make modules)"
-		exit "$KSFT_SKIP"
-	fi
-	if ! setup_hosts; then
-		echo "1..0 # SKIP cannot set up the test hosts"
-		exit "$KSFT_SKIP"
-	fi
-	echo "TAP version 13"
+	[ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
+	[ -x "$FANCTL" ] || ktap_skip_all "$FANCTL not built (make -C tools/fanctl)"
+	load_module fan || ktap_skip_all "fan.ko not found for $kver (make modules)"
+	load_module ipoib_emu || ktap_skip_all "ipoib_emu.ko not found for $kver (make modules)"
+	setup_hosts || ktap_skip_all "cannot set up the test hosts"
+	ktap_print_header
 	set -- $TESTS
-	echo "1..$(($# / 2))"
+	ktap_set_plan $(($# / 2))
 	while [ $# -ge 2 ]; do
 		run_test "$1" "$2"
 		shift 2
 	done
-	echo "# totals: pass:$((n - nfail - nskip)) fail:$nfail skip:$nskip"
-	[ "$nfail" = 0 ] || exit "$KSFT_FAIL"
-	exit "$KSFT_PASS"
+	ktap_finished
 }

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The real ifup/ifdown (ifupdown) driving fanctl: a stanza with
+# "up fanctl up ..." / "down fanctl down ...", and the if-up.d/if-down.d
+# hooks reading the fans of a config file (stanza option fan-config).
+# Installs fanctl and the hooks into the VM's scratch root, so it only runs
+# in the test VM.
+
+. "$(dirname "$0")/fanctl_lib.sh"
+
+ifupdown_ready()
+{
+	command -v ifup >/dev/null || { echo "ifupdown not installed"; return 1; }
+	[ "${FAN_IN_VM:-0}" = 1 ] || { echo "installs into /usr/local and /etc: VM only"; return 1; }
+	[ -x /usr/local/sbin/fanctl ] && return 0
+	make -s -C "$top/tools/fanctl" install PREFIX=/usr/local SYSCONFDIR=/etc >/dev/null
+}
+
+# iface file: ib0 static at $A1, plus the lines given
+interfaces()
+{
+	{
+		echo "iface ib0 inet static"
+		echo "	address $A1/16"
+		for l in "$@"; do echo "	$l"; done
+	} > "$tmp/interfaces"
+	mkdir -p "$tmp/state"
+	h1 ip addr flush dev ib0
+	h1 ip link set ib0 down
+}
+
+ifupdown()	# up|down
+{
+	ip netns exec "$H1" "if$1" -i "$tmp/interfaces" --state-dir "$tmp/state" ib0
+}
+
+test_stanza()
+{
+	ifupdown_ready || return "$KSFT_SKIP"
+	interfaces "up fanctl up $OV ib0/16" "down fanctl down $OV ib0/16"
+	expect_rc 0 ifupdown up || return 1
+	h1 ip -o addr show dev ib0 | grep -q "$A1/16" || fail "ib0 not configured" || return 1
+	h1 ip -o addr show dev $BR1 | grep -q "250.3.4.1/24" || fail "fan not up: $out" || return 1
+	h1 ip route show $OV | grep -q "dev ftun0" || fail "no overlay route" || return 1
+	expect_rc 0 ifupdown down || return 1
+	nothing_left "$H1"
+}
+
+test_hooks()
+{
+	ifupdown_ready || return "$KSFT_SKIP"
+	[ -x /etc/network/if-up.d/fanctl ] || fail "hook not installed" || return 1
+	printf '%s\n' "# test" "$OV ib0/16 dhcp" "240.0.0.0/8 ib7/16" > "$tmp/fan"
+	interfaces "fan-config $tmp/fan"
+	expect_rc 0 ifupdown up || return 1
+	h1 ip -o addr show dev $BR1 | grep -q "250.3.4.1/24" || fail "fan not up: $out" || return 1
+	[ -s /run/fanctl/dnsmasq-$BR1.pid ] || fail "no dnsmasq" || return 1
+	h1 ip link show fan-240-3-4 2>/dev/null && fail "ib7's fan brought up for ib0" && return 1
+	expect_rc 0 ifupdown down || return 1
+	nothing_left "$H1" || return 1
+	h1 ip -o addr show dev ib0 | grep -q inet && fail "ib0 still configured" && return 1
+	return 0
+}
+
+TESTS="
+ifupdown_stanza test_stanza
+ifupdown_hooks test_hooks
+"
+fanctl_main
