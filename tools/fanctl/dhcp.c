@@ -180,6 +180,18 @@ int dhcp_stop(const char *bridge)
 	return 0;
 }
 
+/* Is @pid in our network namespace?  (/run/fanctl is shared by all.) */
+static bool same_netns(pid_t pid)
+{
+	struct stat a, b;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &a) || stat(path, &b))
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int dhcp_stop_all(void)
 {
 	DIR *d = opendir(FANCTL_RUNDIR);
@@ -197,6 +209,8 @@ int dhcp_stop_all(void)
 			continue;
 		memcpy(bridge, de->d_name + 8, n - 12);
 		bridge[n - 12] = 0;
+		if (dhcp_running(bridge) && !same_netns((pid_t)dhcp_running(bridge)))
+			continue;
 		if (dhcp_stop(bridge))
 			ret = -1;
 	}
