@@ -46,15 +46,33 @@ dmesg_out=
 verbose=0
 envs=()
 
+err() { echo "run-vm: $*" >&2; exit 2; }
+# val OPTION "$@": the option's value, or a usage error.
+val()
+{
+	if [ $# -lt 3 ] || [ -z "$3" ]; then
+		err "$1 needs a value"
+	fi
+	echo "$3"
+}
+num()
+{
+	case "$2" in ''|*[!0-9]*|0) err "$1 needs a positive number, not '$2'" ;; esac
+}
+
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-k) kver=${2:?}; shift 2 ;;
-	--kernel-image) kimg=${2:?}; shift 2 ;;
-	-m) mem=${2:?}; shift 2 ;;
-	-s) smp=${2:?}; shift 2 ;;
-	--timeout) timeout=${2:?}; shift 2 ;;
-	--dmesg) dmesg_out=${2:?}; shift 2 ;;
-	-e) envs+=("${2:?}"); shift 2 ;;
+	-k) kver=$(val "$1" "$@") || exit 2; shift 2 ;;
+	--kernel-image) kimg=$(val "$1" "$@") || exit 2; shift 2 ;;
+	-m) mem=$(val "$1" "$@") || exit 2; num -m "$mem"; shift 2 ;;
+	-s) smp=$(val "$1" "$@") || exit 2; num -s "$smp"; shift 2 ;;
+	--timeout) timeout=$(val "$1" "$@") || exit 2; num --timeout "$timeout"; shift 2 ;;
+	--dmesg) dmesg_out=$(val "$1" "$@") || exit 2; shift 2 ;;
+	-e)
+		v=$(val "$1" "$@") || exit 2
+		[[ "$v" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || err "-e needs NAME=VALUE, not '$v'"
+		envs+=("$v")
+		shift 2 ;;
 	-v) verbose=1; shift ;;
 	--) shift; break ;;
 	-h|--help) usage ;;
@@ -62,8 +80,6 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || usage
-
-err() { echo "run-vm: $*" >&2; exit 2; }
 
 if [ -z "$kver" ]; then
 	kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
