@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tearing the fan down while traffic flows: (a) a host's network namespace
+# is deleted under a ping flood and a TCP stream, and the other hosts carry
+# on; (b) the module is unloaded under traffic (deleting every fan device
+# in every namespace), loaded again, and fanctl brings the fans back.
+
+# shellcheck source=fan_lib.sh
+. "$(dirname "$0")/fan_lib.sh"
+
+# Whatever happens, leave the module loaded for the tests after us.
+cleanup_add "grep -q '^fan ' /proc/modules || insmod $FAN_KO"
+
+TRAFFIC_PIDS=()
+
+# bg NS CMD...: run CMD in namespace NS in the background for at most 60 s.
+bg()
+{
+	local n=$1
+	shift
+	ip netns exec "$(ns "$n")" timeout 60 "$@" > /dev/null 2>&1 < /dev/null &
+	TRAFFIC_PIDS+=($!)
+	cleanup_add "kill $! 2>/dev/null"
+}
+
+stop_traffic()
+{
+	local p
+	for p in "${TRAFFIC_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${TRAFFIC_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	TRAFFIC_PIDS=()
+}
+
+# traffic FROM TO TO_ADDR: a ping flood FROM -> TO_ADDR and a TCP stream
+# TO -> FROM (iperf3, rate-limited so TCG keeps up).
+traffic()
+{
+	local from=$1 to=$2 addr=$3 from_addr
+	from_addr=$(ns_exec "$from" ip -4 -o addr show dev eth0 | awk '{ split($4, a, "/"); print a[1] }')
+	bg "$from" ping -f -q "$addr"
+	bg "$from" iperf3 -s -1 -p 5201
+	wait_for 5 ns_exec "$from" sh -c "ss -ltn | grep -q ':5201 '" || return 1
+	bg "$to" iperf3 -c "$from_addr" -p 5201 -t 50 -b 20M
+}
+
+# flowing HOST DIR: HOST's ftun0 DIR (tx/rx) packet counter is moving.
+flowing()
+{
+	local a b
+	a=$(fan_stat "$1" ftun0 "${2}_packets")
+	sleep 1
+	b=$(fan_stat "$1" ftun0 "${2}_packets")
+	echo "$1 ftun0 ${2}_packets $a -> $b"
+	[ $((b - a)) -ge 20 ]
+}
+
+setup()
+{
+	fan_host h1 10.7.3.4/16 &&
+	fan_host h2 10.7.9.200/16 &&
+	fan_host h3 10.7.200.1/16 &&
+	fan_up h1 250.0.0.0/8 16 &&
+	fan_up h2 250.0.0.0/8 16 &&
+	fan_up h3 250.0.0.0/8 16 &&
+	fan_container c1 h1 250.3.4.2 &&
+	fan_container c2 h2 250.9.200.7 &&
+	fan_container c3 h3 250.200.1.9 &&
+	wait_for 10 ns_exec c1 ping -c1 -W1 250.9.200.7 &&
+	wait_for 10 ns_exec c1 ping -c1 -W1 250.200.1.9
+}
+subtest "three hosts and containers come up" setup || ktap_exit_fail_msg "setup failed"
+
+# ---- (a) a host namespace goes away under traffic ----------------------
+
+traffic c1 c2 250.9.200.7
+flows_a()
+{
+	flowing h1 tx && flowing h1 rx && flowing h2 rx
+}
+subtest "c1 <-> c2 traffic flows (ping flood, TCP stream)" flows_a
+
+del_h2()
+{
+	local peer=h2
+	ip netns del "$(ns h2)" || return 1
+	# The namespace dismantles asynchronously: h2's underlay port on the
+	# switch goes with it.
+	wait_for 15 sh -c "! ip netns exec $(ns sw) ip link show $peer > /dev/null 2>&1"
+}
+subtest "ip netns del h2 under traffic; its namespace is dismantled" del_h2
+subtest "no splat after deleting h2" dmesg_check
+subtest "h1's ftun0 is still up" \
+	sh -c "ip netns exec $(ns h1) ip link show ftun0 | grep -q ',UP'"
+subtest "c1 -> c3 (h1 to h3) still works" ns_exec c1 ping -c3 -i0.2 -W2 250.200.1.9
+subtest "TCP c1 -> c3, 1 MB, sha256 matches" tcp_transfer c1 c3 250.200.1.9 1000000
+stop_traffic
+
+# ---- (b) the module goes away under traffic ----------------------------
+
+traffic c1 c3 250.200.1.9
+flows_b()
+{
+	flowing h1 tx && flowing h1 rx && flowing h3 rx
+}
+subtest "c1 <-> c3 traffic flows (ping flood, TCP stream)" flows_b
+
+unload()
+{
+	local i
+	for i in $(seq 50); do
+		rmmod fan 2> "$FAN_TMP/rmmod" && break
+		sleep 0.2
+	done
+	cat "$FAN_TMP/rmmod"
+	echo "rmmod after $i attempt(s)"
+	! grep -q '^fan ' /proc/modules &&
+	! ns_exec h1 ip link show ftun0 2>/dev/null &&
+	! ns_exec h3 ip link show ftun0 2>/dev/null
+}
+subtest "rmmod fan under traffic deletes every fan device" unload
+stop_traffic
+subtest "no splat after rmmod" dmesg_check
+
+reload()
+{
+	insmod "$FAN_KO" &&
+	fan_up h1 250.0.0.0/8 16 &&
+	fan_up h3 250.0.0.0/8 16 &&
+	ns_exec h1 ip link show ftun0 &&
+	wait_for 10 ns_exec c1 ping -c1 -W1 250.200.1.9 &&
+	ns_exec c3 ping -c3 -i0.2 -W2 250.3.4.2
+}
+subtest "insmod fan, fanctl up on h1 and h3: c1 <-> c3 again" reload
+subtest "TCP c3 -> c1, 1 MB, sha256 matches" tcp_transfer c3 c1 250.3.4.2 1000000
+
+fan_finish
