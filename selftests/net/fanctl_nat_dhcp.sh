@@ -27,6 +27,18 @@ test_nat_rule()
 	nothing_left "$H1"
 }
 
+# send_udp NETNS DST: a datagram to DST:5555 every 0.5 s for 10 s, so a
+# slow server start does not lose it (the server takes the first)
+send_udp()
+{
+	ip netns exec "$1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(20):
+    s.sendto(b"hi", (sys.argv[1], 5555)); time.sleep(0.5)' "$2" &
+	sender=$!
+}
+
 test_nat_effect()
 {
 	expect_rc 0 f1 up $OV ib0/16 || return 1
@@ -36,16 +48,13 @@ test_nat_effect()
 	h2 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.7.9.200", 5555)); s.settimeout(10)
+s.bind(("10.7.9.200", 5555)); s.settimeout(20)
 data, peer = s.recvfrom(100); print(peer[0]); sys.stdout.flush()
 ' > "$tmp/peer" &
 	local srv=$!
-	sleep 1
-	ip netns exec n1-$sfx python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"hi", ("10.7.9.200", 5555))'
+	send_udp n1-$sfx 10.7.9.200
 	wait $srv
+	kill $sender 2>/dev/null; wait $sender 2>/dev/null
 	[ "$(cat "$tmp/peer")" = "$A1" ] ||
 		fail "peer seen as '$(cat "$tmp/peer")', expected masquerade to $A1" || return 1
 	# overlay to overlay is not masqueraded: container to container keeps its address
@@ -53,16 +62,13 @@ s.sendto(b"hi", ("10.7.9.200", 5555))'
 	ip netns exec n2-$sfx python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("250.9.200.30", 5555)); s.settimeout(10)
+s.bind(("250.9.200.30", 5555)); s.settimeout(20)
 data, peer = s.recvfrom(100); print(peer[0]); sys.stdout.flush()
 ' > "$tmp/peer" &
 	srv=$!
-	sleep 1
-	ip netns exec n1-$sfx python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"hi", ("250.9.200.30", 5555))'
+	send_udp n1-$sfx 250.9.200.30
 	wait $srv
+	kill $sender 2>/dev/null; wait $sender 2>/dev/null
 	[ "$(cat "$tmp/peer")" = 250.3.4.20 ] ||
 		fail "overlay peer seen as '$(cat "$tmp/peer")'" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
