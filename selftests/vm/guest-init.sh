@@ -31,6 +31,10 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8 FAN_IN_VM=1
 unset FAN_VM_STAGE2
 
+# Follow the log onto the host as it grows: if the command hangs (say
+# "unregister_netdevice: waiting ...") the runner still has the log.
+dmesg -w > "$ctl/dmesg.live" 2>/dev/null &
+live=$!
 echo "fan-vm: command start" > /dev/kmsg
 read -r up _ < /proc/uptime
 echo "$up" > "$ctl/started"
@@ -53,6 +57,7 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	cat /sys/kernel/debug/kmemleak > "$ctl/kmemleak"
 fi
 
+kill "$live" 2>/dev/null
 dmesg > "$ctl/dmesg" 2>&1
 echo "$rc" > "$ctl/rc"
 poweroff_now

@@ -298,9 +298,23 @@ timed_out=0
 [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ] && timed_out=1
 end=$(date +%s.%N)
 
-if [ -n "$dmesg_out" ] && [ -e "$ctl/dmesg" ]; then
-	cp "$ctl/dmesg" "$dmesg_out"
+# No final log if the VM hung or died: use what the live follower saw.
+log=$ctl/dmesg
+[ -e "$log" ] || log=$ctl/dmesg.live
+if [ -n "$dmesg_out" ] && [ -e "$log" ]; then
+	cp "$log" "$dmesg_out"
 fi
+
+# report_hang: the kernel's last words after a timeout or a lost VM.
+report_hang()
+{
+	local s
+	[ -s "$log" ] || return 0
+	s=$(log_after_marker "fan-vm: command start" < "$log" | splat_filter)
+	[ -z "$s" ] || printf 'run-vm: kernel splats:\n%s\n' "$s" >&2
+	echo "run-vm: last kernel messages:" >&2
+	tail -n 30 "$log" >&2
+}
 
 if [ -e "$ctl/started" ]; then
 	boot=$(awk -v s="$start" -v m="$(stat -c %.9Y "$ctl/started")" 'BEGIN { printf "%.1f", m - s }')
@@ -310,11 +324,12 @@ fi
 
 if [ "$timed_out" = 1 ]; then
 	echo "run-vm: TIMEOUT: VM killed after ${timeout}s" >&2
+	report_hang
 	exit 124
 fi
 if [ ! -s "$ctl/rc" ]; then
 	echo "run-vm: FAILED: the VM gave no result (qemu exit $qrc; boot failure or panic; try -v)" >&2
-	[ -e "$ctl/dmesg" ] && tail -n 50 "$ctl/dmesg" >&2
+	report_hang
 	exit 125
 fi
 rc=$(cat "$ctl/rc")
