@@ -113,7 +113,8 @@ if [ -r "$ipoib_ko" ]; then
 	say "load the fan driver, and ipoib_emu: an emulated InfiniBand fabric (no HCA in a VM)"
 else
 	underlay=veth
-	say "load the fan driver (no ipoib_emu.ko for $kver: the underlay is veth into a switch)"
+	UL=ul0		# not an IPoIB device: do not call it ib0
+	say "load the fan driver (no ipoib_emu.ko for $kver: the underlay is $UL, a veth into a switch)"
 fi
 for dep in $(modinfo -F depends "$fan_ko" 2>/dev/null | tr ',' ' '); do
 	quiet "modprobe $dep"
