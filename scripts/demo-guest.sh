@@ -312,7 +312,7 @@ run "ip -n host1 route"
 run "ip netns exec host1 nft list ruleset"
 for h in host1 host2 host3; do
 	links=$(ip -n "$h" -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | tr '\n' ' ')
-	[ "$links" = "$UL lo " ] || die "$h still has: $links"
+	[ "$links" = "$(printf '%s\n' lo "$UL" | sort | tr '\n' ' ')" ] || die "$h still has: $links"
 	routes=$(ip -n "$h" route | grep -v '^10\.7\.0\.0/16 ')
 	[ -z "$routes" ] || die "$h still has routes: $routes"
 	rules=$(ip netns exec "$h" nft list ruleset)
