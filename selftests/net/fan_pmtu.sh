@@ -22,6 +22,15 @@ snmp()
 		/proc/net/snmp
 }
 
+# snmp_icmp HOST FIELD: a counter of the "Icmp:" line.
+snmp_icmp()
+{
+	ns_exec "$1" awk -v f="$2" '
+		$1 == "Icmp:" && !n { for (i = 2; i <= NF; i++) name[i] = $i; n = 1; next }
+		$1 == "Icmp:" { for (i = 2; i <= NF; i++) if (name[i] == f) print $i }' \
+		/proc/net/snmp
+}
+
 # df_refused C HOST DST EXPECTED_MTU: one DF ping of 1400 bytes from C is
 # refused by HOST's fan with "mtu = EXPECTED_MTU", counted exactly once.
 df_refused()
@@ -186,7 +195,11 @@ router_icmp()
 	cat "$FAN_TMP/icmp"
 	fn1=$(fan_counter h3 ftun0 tx_frag_needed)
 	echo "tx_frag_needed $fn0 -> $fn1"
-	grep -q '10.7.3.1 > 10.7.3.4' "$FAN_TMP/icmp" &&
+	if ! grep -q '10.7.3.1 > 10.7.3.4' "$FAN_TMP/icmp"; then
+		echo "no ICMP from r: r sent $(snmp_icmp r OutDestUnreachs), forwarded $(snmp r ForwDatagrams);" \
+		     "h3 got $(snmp_icmp h3 InDestUnreachs); h3 ul0 tx $(fan_stat h3 ul0 tx_packets), r ula rx $(fan_stat r ula rx_packets)"
+		return 1
+	fi
 	[ "$fn0" = "$fn1" ] &&
 	learned h3 10.7.9.200 1300
 }
