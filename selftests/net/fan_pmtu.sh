@@ -196,7 +196,8 @@ router_icmp()
 	fn1=$(fan_counter h3 ftun0 tx_frag_needed)
 	echo "tx_frag_needed $fn0 -> $fn1"
 	if ! grep -q '10.7.3.1 > 10.7.3.4' "$FAN_TMP/icmp"; then
-		echo "no ICMP from r: r sent $(snmp_icmp r OutDestUnreachs), forwarded $(snmp r ForwDatagrams);" \
+		echo "no ICMP from r: r sent $(snmp_icmp r OutDestUnreachs), forwarded $(snmp r ForwDatagrams)," \
+		     "FragFails $(snmp r FragFails), InDiscards $(snmp r InDiscards), ula rx_dropped $(fan_stat r ula rx_dropped);" \
 		     "h3 got $(snmp_icmp h3 InDestUnreachs); h3 ul0 tx $(fan_stat h3 ul0 tx_packets), r ula rx $(fan_stat r ula rx_packets)"
 		return 1
 	fi
