@@ -135,7 +135,7 @@ static int fan_get_iflink(const struct net_device *dev)
 {
 	const struct fan_dev *fan = netdev_priv(dev);
 
-	return READ_ONCE(fan->link);
+	return READ_ONCE(fan->link) ?: dev->ifindex;
 }
 
 static const struct net_device_ops fan_netdev_ops = {
