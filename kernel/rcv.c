@@ -151,16 +151,30 @@ drop:
  * our outer one.  Path MTU and redirects update the underlay route, which
  * our cached routes pick up through dst_check().
  */
+/*
+ * An ICMP error about an IPIP packet we may have sent.  tunnel4 offers it to
+ * each handler in turn until one takes it, and we run before ipip.ko: claim
+ * only errors whose quoted outer destination is in a map's underlay and, when
+ * the router quoted enough to show it, whose inner destination is in that
+ * map's overlay, so tunl0's own tunnels over the same underlay keep theirs.
+ */
 static int fan_err(struct sk_buff *skb, u32 info)
 {
-	const struct iphdr *iph = (const struct iphdr *)skb->data;
 	const int type = icmp_hdr(skb)->type;
 	const int code = icmp_hdr(skb)->code;
 	struct net *net = dev_net(skb->dev);
 	struct fan_net *fn = fan_pernet(net);
-	u32 host = ntohl(iph->daddr);
+	const struct iphdr *iph, *inner = NULL;
 	struct fan_dev *fan;
 	unsigned int i;
+	u32 host;
+
+	iph = (const struct iphdr *)skb->data;
+	if (pskb_may_pull(skb, iph->ihl * 4 + sizeof(*inner))) {
+		iph = (const struct iphdr *)skb->data;
+		inner = (const struct iphdr *)(skb->data + iph->ihl * 4);
+	}
+	host = ntohl(iph->daddr);
 
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
 		const struct fan_map_set *set = rcu_dereference(fan->maps);
@@ -170,6 +184,10 @@ static int fan_err(struct sk_buff *skb, u32 info)
 
 			if (!fan_prefix_contains(m->underlay, m->underlay_len,
 						 host))
+				continue;
+			if (inner &&
+			    !fan_prefix_contains(m->overlay, m->overlay_len,
+						 ntohl(inner->daddr)))
 				continue;
 			if (type == ICMP_DEST_UNREACH &&
 			    code == ICMP_FRAG_NEEDED)

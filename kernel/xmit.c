@@ -25,7 +25,9 @@ static netdev_tx_t fan_drop(struct fan_dev *fan, struct sk_buff *skb,
 
 /*
  * As ip_tunnel's tnl_update_pmtu(): tell the inner sender the path MTU and
- * refuse a DF packet that does not fit.  GSO packets are segmented to fit.
+ * refuse a DF packet that does not fit.  A GSO packet is not refused here
+ * (ip_tunnel does the same): its segments are checked once segmented, and
+ * the inner route's lowered MTU makes TCP size the next ones to fit.
  */
 static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
 			struct rtable *rt, __be16 df)

@@ -49,6 +49,23 @@ step()		# NAME LOG CMD...: a build/lint step, output in LOG
 	fi
 }
 
+# failure_details LOG: the diagnostics KTAP printed just before each failed
+# subtest (at most 30 lines each), so a CI log shows why without the file.
+failure_details()
+{
+	awk '
+		/^# (not )?ok [0-9]+ |^(not )?ok [0-9]+ / {
+			if ($0 ~ /not ok/ && n > 0) {
+				print "---- why: " $0
+				for (i = (n > 30 ? n - 30 : 0); i < n; i++) print buf[i]
+			}
+			n = 0
+			next
+		}
+		/^# # / { buf[n++] = $0 }
+	' "$1"
+}
+
 start=$(date +%s)
 step "build fan.ko for: $kvers" "$out/build.log" make modules KVERS="$kvers"
 step "build fanctl" "$out/fanctl.log" make fanctl
@@ -78,6 +95,7 @@ for k in $kvers; do
 			> "$log" 2>&1 < /dev/null
 		rc=$?
 		grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm' "$log"
+		failure_details "$log"
 		# Subtests of each test file, then the per-file verdicts that
 		# failed (a file that dies early has no subtests to show it).
 		s_pass=$(grep -cE '^# ok [0-9]+ ' "$log")

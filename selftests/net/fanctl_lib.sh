@@ -157,10 +157,11 @@ fanctl_leftovers()	# HOST
 snapshot()	# HOST
 {
 	local h=$1
-	# no -d: bridge timers tick
+	# no -d: bridge timers tick.  IPv4 only: fanctl sets no IPv6, and
+	# the kernel's IPv6 DAD changes link-local state on its own clock.
 	ip -n "$h" -o link show | awk '{ $1 = ""; print }' | sort
-	ip -n "$h" -o addr show | awk '{ $1 = ""; print }' | sort
-	ip -n "$h" route show table all | sort
+	ip -n "$h" -4 -o addr show | awk '{ $1 = ""; print }' | sort
+	ip -n "$h" -4 route show table all | sort
 	ip netns exec "$h" nft list ruleset 2>/dev/null
 	ip netns exec "$h" cat /proc/sys/net/ipv4/ip_forward
 	ls /run/fanctl/ 2>/dev/null

@@ -180,6 +180,7 @@ int link_dump(struct link_info **out);
 int link_get(int ifindex, const char *name, struct link_info *li);
 int link_set_up(int ifindex, bool up);
 int link_delete(int ifindex);
+int link_set_no_ipv6_ll(int ifindex);
 int link_set_alias_mtu(int ifindex, const char *alias, unsigned int mtu);
 int fan_create(const char *name, uint32_t link, const struct fan_map_nl *m);
 int fan_map_change(int ifindex, const struct fan_map_nl *m, bool add);

@@ -283,6 +283,28 @@ int link_set_alias_mtu(int ifindex, const char *alias, unsigned int mtu)
 	return nl_talk(nlh, NULL, NULL);
 }
 
+/*
+ * The fan carries IPv4 only: without this the kernel gives it an IPv6
+ * link-local address (it is ARPHRD_NONE, as WireGuard) whose router
+ * solicitations and MLD reports the fan would count as drops.  A kernel
+ * booted with ipv6.disable=1 has no AF_INET6 to configure: nothing to do.
+ */
+int link_set_no_ipv6_ll(int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex, NULL);
+	struct nlattr *spec, *inet6;
+	int ret;
+
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, inet6);
+	mnl_attr_nest_end(nlh, spec);
+	ret = nl_talk(nlh, NULL, NULL);
+	return ret == -EAFNOSUPPORT ? 0 : ret;
+}
+
 static void put_map(struct nlmsghdr *nlh, uint16_t list_type, const struct fan_map_nl *m)
 {
 	struct nlattr *list = mnl_attr_nest_start(nlh, list_type);

@@ -199,6 +199,11 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 			nl_perror(ret, "cannot set the alias of %s", name);
 			return EXIT_SYSTEM;
 		}
+		ret = link_set_no_ipv6_ll(fan_ifindex);
+		if (ret < 0) {
+			nl_perror(ret, "cannot turn off IPv6 link-local on %s", name);
+			return EXIT_SYSTEM;
+		}
 		verbose_msg("created %s", name);
 	} else {
 		fan_ifindex = fan->ifindex;
