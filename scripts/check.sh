@@ -8,7 +8,8 @@
 # "N passed, N failed" (KTAP subtests plus the build and lint steps).
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
-# subset of selftests), FAN_UNDERLAYS (default "veth ib").
+# subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
+# (VMs at once, default 2).
 
 set -u
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ mkdir -p "$out"
 # Every kernel with headers installed, as the Makefile's KVERS.
 kvers=${KVERS:-$(for k in $(ls /lib/modules | sort -V); do
 	[ -e "/lib/modules/$k/build/Makefile" ] && echo "$k"; done | tr '\n' ' ')}
-underlays=${FAN_UNDERLAYS:-veth ib}
+underlays=${FAN_UNDERLAYS:-ib veth}
 passed=0
 failed=0
 failures=()
@@ -85,33 +86,70 @@ passed=$((passed + u_pass))
 failed=$((failed + u_fail))
 [ "$u_fail" -eq 0 ] || failures+=("$u_fail unit tests")
 
-for k in $kvers; do
-	for ul in $underlays; do
-		log=$out/ktap-$k-$ul.log
-		echo "== selftests on $k, underlay $ul"
-		# shellcheck disable=SC2086
-		selftests/vm/run-vm.sh -k "$k" --timeout 2400 --dmesg "$out/dmesg-$k-$ul.log" \
-			-e FAN_UNDERLAY="$ul" -- selftests/run_tests.sh ${FAN_TESTS:-} \
-			> "$log" 2>&1 < /dev/null
-		rc=$?
-		grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm' "$log"
-		failure_details "$log"
-		# Subtests of each test file, then the per-file verdicts that
-		# failed (a file that dies early has no subtests to show it).
-		s_pass=$(grep -cE '^# ok [0-9]+ ' "$log")
-		s_fail=$(grep -cE '^# not ok [0-9]+ ' "$log")
-		f_fail=$(grep -cE '^not ok [0-9]+ ' "$log")
-		passed=$((passed + s_pass))
-		failed=$((failed + s_fail + f_fail))
-		if [ "$rc" -ne 0 ] || [ "$s_fail" -ne 0 ] || [ "$f_fail" -ne 0 ]; then
-			failures+=("selftests on $k/$ul (exit $rc, log: $log)")
-			# No KTAP at all: the VM itself failed; count it.
-			if [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; then
-				failed=$((failed + 1))
-				tail -60 "$log"
-			fi
-		fi
+# One VM run per kernel and underlay.  The first underlay runs every test;
+# the others only the tests whose hosts sit on the underlay (the rest build
+# their own fabric and would repeat themselves).  FAN_VM_JOBS runs start at
+# once: a VM's shell-heavy tests keep about one core busy.
+all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
+ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
+jobs=${FAN_VM_JOBS:-2}
+runs=()
+first=1
+for ul in $underlays; do	# the long runs (every test) first
+	for k in $kvers; do
+		runs+=("$k $ul $first")
 	done
+	first=0
+done
+
+vm_run()	# KVER UNDERLAY ALL: one VM, its KTAP in LOG, exit code in LOG.rc
+{
+	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$1-$2.log
+	[ "$3" = 1 ] && tests=$all_tests
+	# shellcheck disable=SC2086
+	selftests/vm/run-vm.sh -k "$k" --timeout 2400 --dmesg "$out/dmesg-$k-$ul.log" \
+		-e FAN_UNDERLAY="$ul" -- selftests/run_tests.sh $tests \
+		> "$log" 2>&1 < /dev/null
+	echo $? > "$log.rc"
+}
+
+echo "== selftests: ${#runs[@]} VM runs, $jobs at a time"
+for r in "${runs[@]}"; do
+	# shellcheck disable=SC2086
+	set -- $r
+	rm -f "$out/ktap-$1-$2.log.rc"
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	echo "   start: $1, underlay $2"
+	vm_run "$@" &
+done
+wait
+
+for r in "${runs[@]}"; do
+	# shellcheck disable=SC2086
+	set -- $r
+	k=$1 ul=$2
+	log=$out/ktap-$k-$ul.log
+	rc=$(cat "$log.rc" 2>/dev/null || echo 125)
+	echo "== selftests on $k, underlay $ul"
+	grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm' "$log"
+	failure_details "$log"
+	# Subtests of each test file, then the per-file verdicts that
+	# failed (a file that dies early has no subtests to show it).
+	s_pass=$(grep -cE '^# ok [0-9]+ ' "$log")
+	s_fail=$(grep -cE '^# not ok [0-9]+ ' "$log")
+	f_fail=$(grep -cE '^not ok [0-9]+ ' "$log")
+	passed=$((passed + s_pass))
+	failed=$((failed + s_fail + f_fail))
+	if [ "$rc" -ne 0 ] || [ "$s_fail" -ne 0 ] || [ "$f_fail" -ne 0 ]; then
+		failures+=("selftests on $k/$ul (exit $rc, log: $log)")
+		# No KTAP at all: the VM itself failed; count it.
+		if [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; then
+			failed=$((failed + 1))
+			tail -60 "$log"
+		fi
+	fi
 done
 
 echo
