@@ -144,6 +144,7 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 	struct link_info *fan, *br, li;
 	struct fan_map_nl m;
 	int ret, fan_ifindex, br_ifindex;
+	bool mtu_changed = false;
 
 	map_from_conf(c, &m);
 	if (spec_format(c, alias, sizeof(alias))) {
@@ -233,7 +234,12 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 	if (step("bridge"))
 		return EXIT_SYSTEM;
 	if (!br) {
-		ret = bridge_create(c->bridge, c->mtu);
+		/*
+		 * The MTU is set below, not at creation: only a change of
+		 * MTU marks it as the admin's, so that attaching a container's
+		 * 1500-byte veth does not pull the bridge down to 1500.
+		 */
+		ret = bridge_create(c->bridge, 0);
 		if (ret < 0) {
 			nl_perror(ret, "cannot create bridge %s", c->bridge);
 			return EXIT_SYSTEM;
@@ -260,8 +266,10 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 			nl_perror(ret, "cannot set alias and mtu %u of %s", c->mtu, c->bridge);
 			return EXIT_SYSTEM;
 		}
-		if (br)
+		if (br) {
 			push(UNDO_MTU, br_ifindex, old, NULL);
+			mtu_changed = old != c->mtu;
+		}
 	}
 	if (step("address"))
 		return EXIT_SYSTEM;
@@ -348,6 +356,16 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 
 	if (step("dhcp"))
 		return EXIT_SYSTEM;
+	/*
+	 * dnsmasq hands out the MTU: a new one (ib0's mode changed) needs a
+	 * restart.  Clients get the new MTU when they renew; dnsmasq pings
+	 * an address before offering it, so dropped leases do not collide.
+	 */
+	if (c->spec.opts.dhcp && mtu_changed && dhcp_running(c->bridge)) {
+		if (dhcp_stop(c->bridge) < 0)
+			return EXIT_SYSTEM;
+		verbose_msg("restarting dnsmasq on %s for mtu %u", c->bridge, c->mtu);
+	}
 	if (c->spec.opts.dhcp && !dhcp_running(c->bridge)) {
 		if (dhcp_start(c) < 0)
 			return EXIT_SYSTEM;
