@@ -23,10 +23,42 @@ static inline void fan_compat_set_lltx(struct net_device *dev)
 
 static inline void fan_compat_set_netns_local(struct net_device *dev)
 {
-#ifdef FAN_HAVE_DEV_NETNS_LOCAL
+#if defined(FAN_HAVE_DEV_NETNS_IMMUTABLE)
+	dev->netns_immutable = true;
+#elif defined(FAN_HAVE_DEV_NETNS_LOCAL)
 	dev->netns_local = true;
 #else
 	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+}
+
+/*
+ * Per-cpu tx/rx counters (dev->tstats): where the core knows
+ * pcpu_stat_type it allocates and frees them itself, and newer kernels'
+ * iptunnel_xmit_stats() only counts (and WARNs otherwise) when the type
+ * says TSTATS.  Elsewhere the driver allocates them, as ip_tunnel used to.
+ */
+static inline void fan_compat_tstats_setup(struct net_device *dev)
+{
+#ifdef FAN_HAVE_PCPU_STAT_TYPE
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+#endif
+}
+
+static inline int fan_compat_tstats_alloc(struct net_device *dev)
+{
+#ifndef FAN_HAVE_PCPU_STAT_TYPE
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+#endif
+	return 0;
+}
+
+static inline void fan_compat_tstats_free(struct net_device *dev)
+{
+#ifndef FAN_HAVE_PCPU_STAT_TYPE
+	free_percpu(dev->tstats);
 #endif
 }
 

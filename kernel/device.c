@@ -75,9 +75,9 @@ static int fan_dev_init(struct net_device *dev)
 	struct fan_dev *fan = netdev_priv(dev);
 	int err;
 
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
-		return -ENOMEM;
+	err = fan_compat_tstats_alloc(dev);
+	if (err)
+		return err;
 
 	fan->drops = netdev_alloc_pcpu_stats(struct fan_pcpu_drops);
 	if (!fan->drops) {
@@ -101,7 +101,7 @@ err_cache:
 err_drops:
 	free_percpu(fan->drops);
 err_tstats:
-	free_percpu(dev->tstats);
+	fan_compat_tstats_free(dev);
 	/* The destructor does not run when ndo_init fails. */
 	kfree(rcu_dereference_protected(fan->maps, true));
 	RCU_INIT_POINTER(fan->maps, NULL);
@@ -128,7 +128,7 @@ static void fan_dev_free(struct net_device *dev)
 	gro_cells_destroy(&fan->gro_cells);
 	kfree(rcu_dereference_protected(fan->maps, true));
 	free_percpu(fan->drops);
-	free_percpu(dev->tstats);
+	fan_compat_tstats_free(dev);
 }
 
 static int fan_get_iflink(const struct net_device *dev)
@@ -203,6 +203,7 @@ void fan_setup(struct net_device *dev)
 	dev->features		|= FAN_FEATURES;
 	dev->hw_features	|= FAN_FEATURES;
 	fan_compat_set_lltx(dev);
+	fan_compat_tstats_setup(dev);
 	/* Routes to underlay hosts live in the namespace of the underlay. */
 	fan_compat_set_netns_local(dev);
 	netif_keep_dst(dev);

@@ -102,26 +102,28 @@ static int fan_parse_map_list(const struct nlattr *list, struct fan_map *maps,
 
 /*
  * rtnetlink parses IFLA_INFO_DATA leniently and drops attributes it does
- * not know.  Refuse them instead: re-validate the raw nest strictly.
+ * not know.  Refuse them instead: re-validate the raw nest strictly.  It
+ * uses the last IFLA_INFO_DATA of IFLA_LINKINFO (nla_find_nested() would
+ * find the first), so check every one.
  */
 static int fan_validate(struct nlattr *tb[], struct nlattr *data[],
 			struct netlink_ext_ack *extack)
 {
 	struct fan_map maps[FAN_MAX_MAPS];
-	const struct nlattr *info_data;
+	const struct nlattr *nla;
 	static const int lists[] = {
 		IFLA_FAN_MAPS, IFLA_FAN_MAP_ADD, IFLA_FAN_MAP_DEL,
 	};
 	unsigned int i;
-	int err;
+	int rem, err;
 
 	if (!tb[IFLA_LINKINFO] || !data)
 		return 0;
 
-	info_data = nla_find_nested(tb[IFLA_LINKINFO], IFLA_INFO_DATA);
-	if (info_data) {
-		err = nla_validate_nested(info_data, IFLA_FAN_MAX, fan_policy,
-					  extack);
+	nla_for_each_nested(nla, tb[IFLA_LINKINFO], rem) {
+		if (nla_type(nla) != IFLA_INFO_DATA)
+			continue;
+		err = nla_validate_nested(nla, IFLA_FAN_MAX, fan_policy, extack);
 		if (err)
 			return err;
 	}

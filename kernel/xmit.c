@@ -28,6 +28,10 @@ static netdev_tx_t fan_drop(struct fan_dev *fan, struct sk_buff *skb,
  * refuse a DF packet that does not fit.  A GSO packet is not refused here
  * (ip_tunnel does the same): its segments are checked once segmented, and
  * the inner route's lowered MTU makes TCP size the next ones to fit.
+ *
+ * Only a lower MTU is news: handing the inner route an unchanged one makes
+ * IPv4 record a PMTU exception for every inner destination, per-host state
+ * and a FIB lookup per new destination, which the fan is meant not to have.
  */
 static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
 			struct rtable *rt, __be16 df)
@@ -38,7 +42,7 @@ static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
 		return false;
 
 	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
-	if (skb_valid_dst(skb))
+	if (skb_valid_dst(skb) && mtu < dst_mtu(skb_dst(skb)))
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
 
 	if (skb_is_gso(skb) || skb->len <= mtu)

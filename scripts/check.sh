@@ -2,17 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: everything, on every kernel.  Builds fan.ko for each kernel
-# and fanctl, lints the kernel code (W=1, sparse, checkpatch), runs the
-# unit tests, then boots each kernel in the VM and runs the selftests over
-# a veth underlay and over the emulated IPoIB fabric.  Ends with the line
-# "N passed, N failed" (KTAP subtests plus the build and lint steps).
+# and fanctl, lints the kernel code (W=1, sparse, checkpatch), builds it
+# through DKMS, runs the unit tests and fanctl's parser fuzzers, builds (or
+# reuses) the debug kernel, then boots each kernel in the VM and runs the
+# selftests over a veth underlay and over the emulated IPoIB fabric, and
+# DEBUG_TESTS on the debug kernel (KASAN, kmemleak, lockdep).  Ends with
+# the line "N passed, N failed" (KTAP subtests plus the other steps).
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
-# (VMs at once, default 2).
+# (VMs at once, default 2), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
+# (the tests it runs, default: the Makefile's), FUZZ_SECONDS (per parser
+# fuzzer, default 15).
 
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 top=$PWD
 out=$top/build/check
 mkdir -p "$out"
@@ -70,7 +74,96 @@ failure_details()
 start=$(date +%s)
 step "build fan.ko for: $kvers" "$out/build.log" make modules KVERS="$kvers"
 step "build fanctl" "$out/fanctl.log" make fanctl
+
+# One VM run per kernel and underlay.  The first underlay runs every test;
+# the others only the tests whose hosts sit on the underlay (the rest build
+# their own fabric and would repeat themselves).  FAN_VM_JOBS runs go at
+# once: a VM's shell-heavy tests keep about one core busy.  The VMs start
+# now; the host-side checks below share the CPUs with them.
+all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
+ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
+debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
+jobs=${FAN_VM_JOBS:-2}
+runs=()
+first=all
+for ul in $underlays; do	# the long runs (every test) first
+	for k in $kvers; do
+		runs+=("$k $ul $first")
+	done
+	first=underlay
+done
+
+vm_run()	# KVER UNDERLAY all|underlay|debug: one VM, KTAP in LOG, rc in LOG.rc
+{
+	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$1-$2.log kopts=() wrap=()
+	case $3 in
+	all) tests=$all_tests ;;
+	debug)
+		# shellcheck source=/dev/null
+		. "$(scripts/debug-kernel.sh --env-file)"
+		tests=$debug_tests
+		# KASAN and lockdep make it several times slower: a shorter
+		# changelink race (the netlink fuzz needs its 30 s for 500+
+		# requests).
+		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
+		       -e FAN_RACE_TIME=5)
+		wrap=(selftests/vm/kmemleak-check.sh)
+		;;
+	esac
+	echo "   start: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+	# shellcheck disable=SC2086
+	selftests/vm/run-vm.sh -k "$k" "${kopts[@]}" --timeout 2400 \
+		--dmesg "$out/dmesg-$k-$ul.log" -e FAN_UNDERLAY="$ul" -- \
+		"${wrap[@]}" selftests/run_tests.sh $tests \
+		> "$log" 2>&1 < /dev/null
+	echo $? > "$log.rc"
+	echo "   done: $k, underlay $ul, at $(( $(date +%s) - start ))s"
+}
+
+vm_queue()	# the runs, FAN_VM_JOBS at a time
+{
+	local r
+	for r in "${runs[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $r
+		rm -f "$out/ktap-$1-$2.log.rc"
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		vm_run "$@" &
+	done
+	wait
+}
+
+echo "== selftests: ${#runs[@]} VM runs, $jobs at a time, in the background"
+vm_queue &
+queue_pid=$!
+
+# The debug kernel: built once per config into a cache outside the tree
+# (about 5 minutes on 2 cores), then fan.ko and ipoib_emu.ko against it,
+# then its VM run, alongside the others.
+debug=
+debug_pid=
+if [ "${FAN_DEBUG:-1}" != 0 ]; then
+	rm -f "$out/debug-build.rc"
+	{
+		make debug-modules > "$out/debug-build.log" 2>&1
+		rc=$?
+		echo $rc > "$out/debug-build.rc"
+		if [ $rc = 0 ] && envf=$(scripts/debug-kernel.sh --env-file); then
+			# shellcheck source=/dev/null
+			kv=$(. "$envf"; echo "$KVER")
+			rm -f "$out/ktap-$kv-ib.log.rc"
+			vm_run "$kv" ib debug
+		fi
+	} &
+	debug_pid=$!
+fi
+
 step "lint: W=1 C=1 and checkpatch --strict" "$out/lint.log" make lint KVERS="$kvers"
+# shellcheck disable=SC2086 # one argument per kernel
+step "dkms add, build and install (private trees) for: $kvers" "$out/dkms.log" \
+	scripts/dkms-check.sh $kvers
 
 echo "== unit tests"
 if make -C selftests/unit run > "$out/unit.log" 2>&1; then
@@ -86,45 +179,23 @@ passed=$((passed + u_pass))
 failed=$((failed + u_fail))
 [ "$u_fail" -eq 0 ] || failures+=("$u_fail unit tests")
 
-# One VM run per kernel and underlay.  The first underlay runs every test;
-# the others only the tests whose hosts sit on the underlay (the rest build
-# their own fabric and would repeat themselves).  FAN_VM_JOBS runs start at
-# once: a VM's shell-heavy tests keep about one core busy.
-all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
-ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
-jobs=${FAN_VM_JOBS:-2}
-runs=()
-first=1
-for ul in $underlays; do	# the long runs (every test) first
-	for k in $kvers; do
-		runs+=("$k $ul $first")
-	done
-	first=0
-done
+step "fuzz: fanctl's parsers, ${FUZZ_SECONDS:-15} s each" "$out/fuzz.log" \
+	scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
-vm_run()	# KVER UNDERLAY ALL: one VM, its KTAP in LOG, exit code in LOG.rc
-{
-	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$1-$2.log
-	[ "$3" = 1 ] && tests=$all_tests
-	# shellcheck disable=SC2086
-	selftests/vm/run-vm.sh -k "$k" --timeout 2400 --dmesg "$out/dmesg-$k-$ul.log" \
-		-e FAN_UNDERLAY="$ul" -- selftests/run_tests.sh $tests \
-		> "$log" 2>&1 < /dev/null
-	echo $? > "$log.rc"
-}
-
-echo "== selftests: ${#runs[@]} VM runs, $jobs at a time"
-for r in "${runs[@]}"; do
-	# shellcheck disable=SC2086
-	set -- $r
-	rm -f "$out/ktap-$1-$2.log.rc"
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-		wait -n
-	done
-	echo "   start: $1, underlay $2"
-	vm_run "$@" &
-done
-wait
+echo "== waiting for the VM runs ($(( $(date +%s) - start ))s so far)"
+wait "$queue_pid"
+if [ -n "$debug_pid" ]; then
+	wait "$debug_pid"
+	if [ "$(cat "$out/debug-build.rc" 2>/dev/null || echo 1)" = 0 ]; then
+		result ok "debug kernel and its modules (make debug-modules)"
+		# shellcheck source=/dev/null
+		debug=$(. "$(scripts/debug-kernel.sh --env-file)"; echo "$KVER")
+		runs+=("$debug ib debug")
+	else
+		tail -40 "$out/debug-build.log"
+		result fail "debug kernel and its modules (log: $out/debug-build.log)"
+	fi
+fi
 
 for r in "${runs[@]}"; do
 	# shellcheck disable=SC2086
@@ -133,7 +204,7 @@ for r in "${runs[@]}"; do
 	log=$out/ktap-$k-$ul.log
 	rc=$(cat "$log.rc" 2>/dev/null || echo 125)
 	echo "== selftests on $k, underlay $ul"
-	grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm' "$log"
+	grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm|^# kmemleak' "$log"
 	failure_details "$log"
 	# Subtests of each test file, then the per-file verdicts that
 	# failed (a file that dies early has no subtests to show it).

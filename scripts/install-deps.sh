@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=3
+version=4
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -47,6 +47,8 @@ pkgs=(
 	# 6.1 LTS, bookworm
 	linux-image-amd64 linux-headers-amd64
 	dkms
+	# fanctl's parser fuzzers (libFuzzer: clang's runtime is a separate package)
+	clang libclang-rt-14-dev
 )
 apt-get install "${apt_opts[@]}" --no-install-recommends "${pkgs[@]}"
 

@@ -11,13 +11,7 @@
 
 setup()
 {
-	fan_host h1 10.7.3.4/16 &&
-	fan_host h2 10.7.9.200/16 &&
-	fan_up h1 250.0.0.0/8 16 &&
-	fan_up h2 250.0.0.0/8 16 &&
-	fan_container c1 h1 250.3.4.2 &&
-	fan_container c2 h2 250.9.200.7 &&
-	wait_for 10 ns_exec c1 ping -c1 -W1 250.9.200.7
+	fan_two_hosts
 }
 subtest "two hosts with containers" setup || ktap_exit_fail_msg "setup failed"
 

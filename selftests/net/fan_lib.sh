@@ -66,6 +66,58 @@ fan_up()
 	ns_exec "$host" "$FANCTL" up "$overlay" "$UL_DEV/$len" "$@"
 }
 
+# fan_two_hosts: the usual pair: h1 10.7.3.4 and h2 10.7.9.200 on
+# 250.0.0.0/8 over the /16, container c1 250.3.4.2 on h1 and c2
+# 250.9.200.7 on h2, and c1 reaching c2.
+fan_two_hosts()
+{
+	fan_host h1 10.7.3.4/16 &&
+	fan_host h2 10.7.9.200/16 &&
+	fan_up h1 250.0.0.0/8 16 &&
+	fan_up h2 250.0.0.0/8 16 &&
+	fan_container c1 h1 250.3.4.2 &&
+	fan_container c2 h2 250.9.200.7 &&
+	wait_for 10 ns_exec c1 ping -c1 -W1 250.9.200.7
+}
+
+# fan_bg NS SECS CMD...: CMD in namespace NS in the background, killed
+# after SECS at the latest (and at exit); fan_bg_stop ends them all.
+FAN_BG_PIDS=()
+fan_bg()
+{
+	local n=$1 secs=$2
+	shift 2
+	ip netns exec "$(ns "$n")" timeout "$secs" "$@" > /dev/null 2>&1 < /dev/null &
+	FAN_BG_PIDS+=($!)
+	cleanup_add "kill $! 2>/dev/null"
+}
+
+fan_bg_stop()
+{
+	local p
+	for p in "${FAN_BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${FAN_BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	FAN_BG_PIDS=()
+}
+
+# fan_unload: rmmod fan, retried for up to 10 s while the last users (a
+# namespace on its way out) let go; says how many attempts it took.
+fan_unload()
+{
+	local i
+	for i in $(seq 50); do
+		rmmod fan 2> "$FAN_TMP/rmmod" && break
+		sleep 0.2
+	done
+	cat "$FAN_TMP/rmmod"
+	echo "rmmod after $i attempt(s)"
+	! grep -q '^fan ' /proc/modules
+}
+
 # fan_bridge_of SLICE_ADDR: fanctl's default bridge name, fan-250-3-4.
 fan_bridge_of()
 {
@@ -122,7 +174,9 @@ sniff()
 	shift 3
 	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" 1 10 > "$out" &
 	pid=$!
-	wait_for 5 grep -q listening "$out" || { kill $pid; return 1; }
+	# python3 can take seconds to start on the debug kernel under load.
+	wait_for 30 grep -q listening "$out" ||
+		{ echo "sniff.py did not start in 30 s"; kill $pid; return 1; }
 	"$@" > /dev/null
 	wait $pid
 }

@@ -12,29 +12,8 @@
 # Whatever happens, leave the module loaded for the tests after us.
 cleanup_add "grep -q '^fan ' /proc/modules || insmod $FAN_KO"
 
-TRAFFIC_PIDS=()
-
-# bg NS CMD...: run CMD in namespace NS in the background for at most 60 s.
-bg()
-{
-	local n=$1
-	shift
-	ip netns exec "$(ns "$n")" timeout 60 "$@" > /dev/null 2>&1 < /dev/null &
-	TRAFFIC_PIDS+=($!)
-	cleanup_add "kill $! 2>/dev/null"
-}
-
-stop_traffic()
-{
-	local p
-	for p in "${TRAFFIC_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${TRAFFIC_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	TRAFFIC_PIDS=()
-}
+# bg NS CMD...: CMD in namespace NS in the background, at most 60 s.
+bg() { fan_bg "$1" 60 "${@:2}"; }
 
 # traffic FROM TO TO_ADDR: a ping flood FROM -> TO_ADDR and a TCP stream
 # TO -> FROM (iperf3, rate-limited so TCG keeps up).
@@ -101,7 +80,7 @@ subtest "h1's ftun0 is still up" \
 	sh -c "ip netns exec $(ns h1) ip link show ftun0 | grep -q ',UP'"
 subtest "c1 -> c3 (h1 to h3) still works" ns_exec c1 ping -c3 -i0.2 -W2 250.200.1.9
 subtest "TCP c1 -> c3, 1 MB, sha256 matches" tcp_transfer c1 c3 250.200.1.9 1000000
-stop_traffic
+fan_bg_stop
 
 # ---- (b) the module goes away under traffic ----------------------------
 
@@ -114,19 +93,12 @@ subtest "c1 <-> c3 traffic flows (ping flood, TCP stream)" flows_b
 
 unload()
 {
-	local i
-	for i in $(seq 50); do
-		rmmod fan 2> "$FAN_TMP/rmmod" && break
-		sleep 0.2
-	done
-	cat "$FAN_TMP/rmmod"
-	echo "rmmod after $i attempt(s)"
-	! grep -q '^fan ' /proc/modules &&
+	fan_unload &&
 	! ns_exec h1 ip link show ftun0 2>/dev/null &&
 	! ns_exec h3 ip link show ftun0 2>/dev/null
 }
 subtest "rmmod fan under traffic deletes every fan device" unload
-stop_traffic
+fan_bg_stop
 subtest "no splat after rmmod" dmesg_check
 
 reload()

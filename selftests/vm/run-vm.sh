@@ -20,6 +20,9 @@ usage()
 usage: $0 [options] -- COMMAND [ARGS...]
   -k KVER              kernel release (default: newest in /lib/modules)
   --kernel-image PATH  kernel image (default: /boot/vmlinuz-KVER)
+  --moddir DIR         the kernel's modules directory (default: /lib/modules/KVER),
+                       for a kernel not installed on the host (make debug-kernel:
+                       modules_install output); it is /lib/modules/KVER in the VM
   -m MEM_MB            memory (default 2048)
   -s SMP               CPUs (default 2)
   --timeout SEC        kill the VM after SEC seconds (default 1200)
@@ -28,7 +31,8 @@ usage: $0 [options] -- COMMAND [ARGS...]
                        FAN_* and KSFT_* variables are passed through anyway)
   -v                   show the kernel console during boot
 environment: FAN_VM_APPEND (extra kernel arguments), FAN_VM_CPU (default
-  max), FAN_VM_MACHINE (default pc), FAN_VM_NO_PVH=1 (boot the bzImage as
+  max), FAN_VM_MACHINE (default pc), FAN_VM_QEMU_ARGS (extra qemu options,
+  split on blanks), FAN_VM_NO_PVH=1 (boot the bzImage as
   is), FAN_VM_TRACE=1 (trace stage 2), FAN_VM_SELFTEST_SPLAT=1 (fake a
   WARNING after COMMAND: the run must exit 3); FAN_* and KSFT_* reach COMMAND
 exit: COMMAND's exit code; 3 kernel splat; 124 timeout;
@@ -39,6 +43,7 @@ USAGE
 
 kver=
 kimg=
+moddir=
 mem=2048
 smp=2
 timeout=1200
@@ -64,6 +69,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-k) kver=$(val "$1" "$@") || exit 2; shift 2 ;;
 	--kernel-image) kimg=$(val "$1" "$@") || exit 2; shift 2 ;;
+	--moddir) moddir=$(val "$1" "$@") || exit 2; shift 2 ;;
 	-m) mem=$(val "$1" "$@") || exit 2; num -m "$mem"; shift 2 ;;
 	-s) smp=$(val "$1" "$@") || exit 2; num -s "$smp"; shift 2 ;;
 	--timeout) timeout=$(val "$1" "$@") || exit 2; num --timeout "$timeout"; shift 2 ;;
@@ -87,7 +93,14 @@ fi
 kimg_given=${kimg:+1}
 [ -n "$kimg" ] || kimg=/boot/vmlinuz-$kver
 [ -r "$kimg" ] || err "no kernel image $kimg"
-moddir=/lib/modules/$kver
+moddir_given=
+if [ -n "$moddir" ]; then
+	[ -d "$moddir" ] || err "no module directory $moddir"
+	moddir=$(cd "$moddir" && pwd -P)
+	moddir_given=$moddir
+else
+	moddir=/lib/modules/$kver
+fi
 if [ ! -r "$moddir/modules.dep" ]; then
 	# A self-built (debug) kernel may have 9p, overlay and virtio built in.
 	[ -n "$kimg_given" ] || err "no $moddir/modules.dep"
@@ -231,6 +244,7 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 	echo "FAN_VM_CWD=$(sq "$cwd")"
 	echo "FAN_VM_STAGE2=$(sq "$here/guest-init.sh")"
 	echo "FAN_VM_KVER=$(sq "$kver")"
+	[ -z "$moddir_given" ] || echo "FAN_VM_MODDIR=$(sq "$moddir_given")"
 	echo "FAN_VM_VERBOSE=$verbose"
 	echo "FAN_VM_SELFTEST_SPLAT=$(sq "${FAN_VM_SELFTEST_SPLAT:-0}")"
 } > "$ctl/config"
@@ -255,6 +269,9 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # ACPI IRQ-link setup under TCG, and RDRAND (-cpu max) seeds the crng.
 append="${FAN_VM_APPEND:-} console=ttyS0 panic=-1 rdinit=/init mitigations=off"
 append+=" i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd tsc=reliable no_timer_check"
+# The first memory cgroup (Docker's containers) flips the kmem accounting
+# static keys; live code patching under MTTCG once hit a stale int3.
+append+=" cgroup.memory=nokmem"
 if [ "$verbose" = 1 ]; then
 	append+=" loglevel=7"
 else
@@ -285,6 +302,10 @@ qemu=(qemu-system-x86_64 "${bios[@]}"
 	-fsdev "local,id=cwd,path=$cwd,$fsdev_opts"
 	-device virtio-9p-pci,fsdev=cwd,mount_tag=cwd
 )
+# Extra qemu options, split on blanks: make bench passes -icount
+# so guest time counts instructions, not the host's load.
+# shellcheck disable=SC2206
+qemu+=(${FAN_VM_QEMU_ARGS:-})
 
 start=$(date +%s.%N)
 # timeout(1) rather than a background sleep: nothing may outlive the run

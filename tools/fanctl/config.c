@@ -24,9 +24,12 @@ int config_read(const char *path, struct config_entry **out, unsigned int *nerr)
 		err_msg("cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* fgets() ends what it read with a NUL, and a line may hold NULs too:
+	 * fill the buffer with non-NULs first, so its last NUL is the end.
+	 */
+	while (memset(line, 1, sizeof(line)), fgets(line, sizeof(line), f)) {
 		struct fan_spec spec;
-		size_t len = strlen(line);
+		size_t len = (size_t)((char *)memrchr(line, 0, sizeof(line)) - line);
 		int r;
 
 		lineno++;
@@ -40,6 +43,11 @@ int config_read(const char *path, struct config_entry **out, unsigned int *nerr)
 			(*nerr)++;
 			while ((ch = fgetc(f)) != EOF && ch != '\n')
 				;
+			continue;
+		}
+		if (strlen(line) != len) {
+			err_msg("%s:%u: NUL byte in line", path, lineno);
+			(*nerr)++;
 			continue;
 		}
 		r = parse_config_line(line, path, lineno, &spec);
