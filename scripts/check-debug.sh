@@ -5,11 +5,13 @@
 # lockdep, ...; scripts/debug-kernel.sh), which must be built, with fan.ko
 # and ipoib_emu.ko built against it into build/modules/<kver>/ (the
 # Makefile's check-debug target does both).  One VM runs
-#   selftests/vm/kmemleak-check.sh selftests/run_tests.sh TEST...
-# and fails on a failed test, a kernel splat or a kmemleak report.  Prints
+#   selftests/run_tests.sh TEST...
+# and fails on a failed test, a kernel splat or a kmemleak report (the
+# scan after the last test, in run_tests.sh).  Prints
 # the boot time and each test's runtime at the end.
 #
-# usage: scripts/check-debug.sh [TEST...]   (default: the Makefile's DEBUG_TESTS)
+# usage: scripts/check-debug.sh [TEST...|all]   (default: the Makefile's
+# DEBUG_TESTS; all: every selftest)
 # Environment: FAN_UNDERLAY (default ib), FAN_DEBUG_VM_TIMEOUT (default
 # 3600 s), FAN_DEBUG_VM_MEM (MB, default 2048), FAN_TEST_TIMEOUT (per test,
 # see run_tests.sh); FAN_DEBUG_CACHE as for debug-kernel.sh.
@@ -21,7 +23,9 @@ top=$PWD
 out=$top/build/check-debug
 mkdir -p "$out"
 
-if [ $# -gt 0 ]; then
+if [ "$*" = all ]; then
+	read -ra tests < <(make -s -C selftests list | tr '\n' ' ')
+elif [ $# -gt 0 ]; then
 	tests=("$@")
 else
 	read -ra tests < <(make -s print-debug-tests)
@@ -48,7 +52,7 @@ start=$(date +%s)
 selftests/vm/run-vm.sh -k "$KVER" --kernel-image "$KIMG" --moddir "$KMODDIR" \
 	-m "${FAN_DEBUG_VM_MEM:-2048}" --timeout "${FAN_DEBUG_VM_TIMEOUT:-3600}" \
 	--dmesg "$out/dmesg.log" -- \
-	selftests/vm/kmemleak-check.sh selftests/run_tests.sh "${tests[@]}" \
+	selftests/run_tests.sh "${tests[@]}" \
 	< /dev/null 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 

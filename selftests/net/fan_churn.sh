@@ -27,8 +27,8 @@ cleanup_add "grep -q '^fan ' /proc/modules || insmod $FAN_KO"
 
 CHURN_SECS=${FAN_CHURN_SECS:-20}
 NCPU=$(nproc)
-# bg NS CMD...: CMD in namespace NS in the background, at most 120 s.
-bg() { fan_bg "$1" 120 "${@:2}"; }
+# bg NS CMD...: CMD in namespace NS in the background, at most 120 s (times FAN_SLOW).
+bg() { fan_bg "$1" $((120 * FAN_SLOW)) "${@:2}"; }
 
 setup()
 {
@@ -43,25 +43,14 @@ rc=$?
 UL_MTU=$(ns_exec h1 cat "/sys/class/net/$UL_DEV/mtu")
 MTUS=(1280 1000 1400 576 1300 "$UL_MTU")
 
-# flowing HOST: HOST's ftun0 received at least 20 packets in a second.
-flowing()
-{
-	local a b
-	a=$(ns_exec "$1" cat /sys/class/net/ftun0/statistics/rx_packets)
-	sleep 1
-	b=$(ns_exec "$1" cat /sys/class/net/ftun0/statistics/rx_packets)
-	echo "$1 ftun0 rx_packets $a -> $b"
-	[ $((b - a)) -ge 20 ]
-}
-
 traffic()
 {
 	bg c1 taskset -c 0 ping -q -i 0.005 250.9.200.7
 	bg c2 taskset -c 1 ping -q -i 0.005 250.3.4.2
 	bg c1 iperf3 -s -1 -p 5201
 	wait_for 5 ns_exec c1 sh -c "ss -ltn | grep -q ':5201 '" || return 1
-	bg c2 iperf3 -c 250.3.4.2 -p 5201 -t 100 -b 5M
-	flowing h1 && flowing h2 &&
+	bg c2 iperf3 -c 250.3.4.2 -p 5201 -t $((100 * FAN_SLOW)) -b 5M
+	fan_flowing h1 rx && fan_flowing h2 rx &&
 	echo "at ${SECONDS}s: traffic flows"
 }
 subtest "traffic flows: fast pings on each CPU, a TCP stream" traffic
@@ -190,7 +179,7 @@ after_churn()
 	echo "$maps"
 	[ "$maps" = "map 250.0.0.0/8 10.7.0.0/16" ] &&
 	ns_exec h1 ip link show ftun0 | grep "mtu $((UL_MTU - 20)) " &&
-	flowing h1 && flowing h2 &&
+	fan_flowing h1 rx && fan_flowing h2 rx &&
 	ns_exec c1 ping -c2 -i0.2 -W2 250.9.200.7 && return 0
 	# Why not: the traffic generators, the underlay, the fan's counters.
 	local h

@@ -12,8 +12,8 @@
 # Whatever happens, leave the module loaded for the tests after us.
 cleanup_add "grep -q '^fan ' /proc/modules || insmod $FAN_KO"
 
-# bg NS CMD...: CMD in namespace NS in the background, at most 60 s.
-bg() { fan_bg "$1" 60 "${@:2}"; }
+# bg NS CMD...: CMD in namespace NS in the background, at most 60 s (times FAN_SLOW).
+bg() { fan_bg "$1" $((60 * FAN_SLOW)) "${@:2}"; }
 
 # traffic FROM TO TO_ADDR: a ping flood FROM -> TO_ADDR and a TCP stream
 # TO -> FROM (iperf3, rate-limited so TCG keeps up).
@@ -24,18 +24,7 @@ traffic()
 	bg "$from" ping -f -q "$addr"
 	bg "$from" iperf3 -s -1 -p 5201
 	wait_for 5 ns_exec "$from" sh -c "ss -ltn | grep -q ':5201 '" || return 1
-	bg "$to" iperf3 -c "$from_addr" -p 5201 -t 50 -b 20M
-}
-
-# flowing HOST DIR: HOST's ftun0 DIR (tx/rx) packet counter is moving.
-flowing()
-{
-	local a b
-	a=$(fan_stat "$1" ftun0 "${2}_packets")
-	sleep 1
-	b=$(fan_stat "$1" ftun0 "${2}_packets")
-	echo "$1 ftun0 ${2}_packets $a -> $b"
-	[ $((b - a)) -ge 20 ]
+	bg "$to" iperf3 -c "$from_addr" -p 5201 -t $((50 * FAN_SLOW)) -b 20M
 }
 
 setup()
@@ -59,7 +48,7 @@ subtest "three hosts and containers come up" setup || ktap_exit_fail_msg "setup 
 traffic c1 c2 250.9.200.7
 flows_a()
 {
-	flowing h1 tx && flowing h1 rx && flowing h2 rx
+	fan_flowing h1 tx && fan_flowing h1 rx && fan_flowing h2 rx
 }
 subtest "c1 <-> c2 traffic flows (ping flood, TCP stream)" flows_a
 
@@ -87,7 +76,7 @@ fan_bg_stop
 traffic c1 c3 250.200.1.9
 flows_b()
 {
-	flowing h1 tx && flowing h1 rx && flowing h3 rx
+	fan_flowing h1 tx && fan_flowing h1 rx && fan_flowing h3 rx
 }
 subtest "c1 <-> c3 traffic flows (ping flood, TCP stream)" flows_b
 
