@@ -129,7 +129,7 @@ dockerd_wait()	# N
 
 test_dockerd_start()
 {
-	local n p c f
+	local n p c
 	mkdir -p "$tmp/docker-cli"
 	dockerd_start h1 || return 1
 	dockerd_start h2 || return 1
@@ -140,11 +140,9 @@ test_dockerd_start()
 		p=$(< "$(droot "$n")/dockerd.pid") || fail "no pidfile on $n" || return 1
 		[ "$p" = "${DPID[$n]:-}" ] || fail "$n: pidfile says $p, we started ${DPID[$n]:-}" || return 1
 		# its own containerd, started with it (now its child), same netns
-		for f in /proc/"$p"/task/*/children; do
-			for c in $(< "$f"); do
-				[ "$(< "/proc/$c/comm")" = containerd ] && CPID[$n]=$c
-			done
-		done
+		# (pgrep -P reads each process's parent from /proc/PID/stat;
+		# /proc/PID/task/*/children needs CONFIG_PROC_CHILDREN.)
+		CPID[$n]=$(pgrep -P "$p" -x containerd | head -n 1)
 		c=${CPID[$n]:-}
 		[ -n "$c" ] || fail "$n: no containerd child of dockerd $p" || return 1
 		[ -S "$(xroot "$n")/containerd/containerd.sock" ] ||
