@@ -22,8 +22,9 @@ FAN_KO=${FAN_KO:-$FAN_TOP/build/modules/$(uname -r)/fan.ko}
 IPOIB_KO=${IPOIB_KO:-$FAN_TOP/build/modules/$(uname -r)/ipoib_emu.ko}
 # veth (default) or ib: the emulated IPoIB fabric.
 FAN_UNDERLAY=${FAN_UNDERLAY:-veth}
-# How much longer than usual to wait for traffic: a KASAN/kmemleak kernel
-# under TCG, sharing two host cores with other VMs, runs 5-10x slower.
+# How much longer than usual to wait for traffic: the KASAN/kmemleak
+# kernel runs the suite about 2x slower than Debian's under TCG, and
+# shares two host cores with two other VMs in make check.
 if [ -z "${FAN_SLOW:-}" ]; then
 	FAN_SLOW=1
 	[ -e /sys/kernel/debug/kmemleak ] && FAN_SLOW=4
