@@ -12,8 +12,7 @@
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
 # (VMs at once, default 2), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
-# (the tests it runs, default: the Makefile's), FAN_UL_KVERS (kernels for
-# the second underlay, default: the newest), FUZZ_SECONDS (per parser
+# (the tests it runs, default: the Makefile's), FUZZ_SECONDS (per parser
 # fuzzer, default 15).
 
 set -u
@@ -42,7 +41,7 @@ result()	# ok|fail NAME
 	fi
 }
 
-step()		# NAME LOG CMD...: a build/lint step, output in LOG
+step()		# NAME LOG CMD...: a build/lint step, output in LOG; CMD's status
 {
 	local name=$1 log=$2
 	shift 2
@@ -52,6 +51,7 @@ step()		# NAME LOG CMD...: a build/lint step, output in LOG
 	else
 		tail -40 "$log"
 		result fail "$name (log: $log)"
+		return 1
 	fi
 }
 
@@ -76,14 +76,12 @@ start=$(date +%s)
 step "build fan.ko for: $kvers" "$out/build.log" make modules KVERS="$kvers"
 step "build fanctl" "$out/fanctl.log" make fanctl
 
-# The VM runs.  The first underlay (IPoIB) runs every test on every
-# kernel; the others run only the tests whose hosts sit on the underlay
-# (the rest build their own fabric and would repeat themselves), on the
-# newest kernel only (FAN_UL_KVERS to change that): two cores under TCG
-# cannot give every kernel every underlay and the debug kernel its tests
-# within CI's 45 minutes.  FAN_VM_JOBS runs go at once: a VM's
-# shell-heavy tests keep about one core busy.  The VMs start now; the
-# host-side checks below share the CPUs with them.
+# One VM run per kernel and underlay.  The first underlay runs every test;
+# the others only the tests whose hosts sit on the underlay (the rest build
+# their own fabric and would repeat themselves).  FAN_VM_JOBS runs go at
+# once: a VM's shell-heavy tests keep about one core busy.  The VMs start
+# after the debug kernel is there; the host-side checks below share the
+# CPUs with them.
 all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
 ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
@@ -91,10 +89,8 @@ debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 jobs=${FAN_VM_JOBS:-2}
 runs=()
 first=all
-read -ra kv_list <<< "$kvers"
-ul_kvers=${FAN_UL_KVERS:-${kv_list[-1]}}
 for ul in $underlays; do	# the long runs (every test) first
-	for k in $([ $first = all ] && echo "$kvers" || echo "$ul_kvers"); do
+	for k in $kvers; do
 		runs+=("$k $ul $first")
 	done
 	first=underlay
