@@ -28,6 +28,7 @@ underlays=${FAN_UNDERLAYS:-ib veth}
 passed=0
 failed=0
 failures=()
+lost=()
 
 result()	# ok|fail NAME
 {
@@ -210,11 +211,17 @@ for r in "${runs[@]}"; do
 		# No KTAP at all: the VM itself failed; count it.
 		if [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; then
 			failed=$((failed + 1))
-			tail -60 "$log"
+			lost+=("$log")
 		fi
 	fi
 done
 
+# A VM that died or hung: its last words go at the end, where a CI
+# summary that shows only the tail still has them.
+for log in "${lost[@]}"; do
+	echo "== no result from ${log##*/}: its last 40 lines"
+	tail -40 "$log"
+done
 echo
 echo "make check: $(( $(date +%s) - start ))s on kernels: $kvers"
 for f in "${failures[@]}"; do
