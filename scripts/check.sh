@@ -11,9 +11,9 @@
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
-# (VMs at once, default 2), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
-# (the tests it runs, default: the Makefile's), FUZZ_SECONDS (per parser
-# fuzzer, default 15).
+# (VMs at once, default 3), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
+# (the tests it runs, default: the Makefile's), DEBUG_SHARDS (VMs they
+# are split over, default 2), FUZZ_SECONDS (per parser fuzzer, default 15).
 
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -77,68 +77,6 @@ start=$(date +%s)
 step "build fan.ko for: $kvers" "$out/build.log" make modules KVERS="$kvers"
 step "build fanctl" "$out/fanctl.log" make fanctl
 
-# One VM run per kernel and underlay.  The first underlay runs every test;
-# the others only the tests whose hosts sit on the underlay (the rest build
-# their own fabric and would repeat themselves).  FAN_VM_JOBS runs go at
-# once: a VM's shell-heavy tests keep about one core busy.  The VMs start
-# after the debug kernel is there; the host-side checks below share the
-# CPUs with them.
-all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
-ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
-debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
-[ "$debug_tests" != all ] || debug_tests=$(make -s -C selftests list | tr '\n' ' ')
-jobs=${FAN_VM_JOBS:-2}
-runs=()
-first=all
-for ul in $underlays; do	# the long runs (every test) first
-	for k in $kvers; do
-		runs+=("$k $ul $first")
-	done
-	first=underlay
-done
-
-vm_run()	# KVER UNDERLAY all|underlay|debug: one VM, KTAP in LOG, rc in LOG.rc
-{
-	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$1-$2.log kopts=() t=2400
-	case $3 in
-	all) tests=$all_tests ;;
-	debug)
-		# shellcheck source=/dev/null
-		. "$(scripts/debug-kernel.sh --env-file)"
-		tests=$debug_tests
-		# KASAN and lockdep make it several times slower: a shorter
-		# changelink race (the netlink fuzz needs its 30 s for 500+
-		# requests).
-		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
-		       -e FAN_RACE_TIME=5)
-		t=3600
-		;;
-	esac
-	echo "   start: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
-	# shellcheck disable=SC2086
-	selftests/vm/run-vm.sh -k "$k" "${kopts[@]}" --timeout "$t" \
-		--dmesg "$out/dmesg-$k-$ul.log" -e FAN_UNDERLAY="$ul" -- \
-		selftests/run_tests.sh $tests \
-		> "$log" 2>&1 < /dev/null
-	echo $? > "$log.rc"
-	echo "   done: $k, underlay $ul, at $(( $(date +%s) - start ))s"
-}
-
-vm_queue()	# the runs, FAN_VM_JOBS at a time
-{
-	local r
-	for r in "${runs[@]}"; do
-		# shellcheck disable=SC2086
-		set -- $r
-		rm -f "$out/ktap-$1-$2.log.rc"
-		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-			wait -n
-		done
-		vm_run "$@" &
-	done
-	wait
-}
-
 # The debug kernel, built once per config into a cache outside the tree,
 # then fan.ko and ipoib_emu.ko against it.  Before the VMs start: on a
 # fresh machine its build is the long pole (7-8 minutes on two cores
@@ -151,15 +89,92 @@ if [ "${FAN_DEBUG:-1}" != 0 ] &&
 	debug=$(. "$(scripts/debug-kernel.sh --env-file)"; echo "$KVER")
 fi
 
-echo "== selftests: ${#runs[@]} VM runs, $jobs at a time, in the background${debug:+, the debug kernel run beside them}"
+# The VM runs, as "KVER UNDERLAY TESTSET LOGNAME".  On each Debian kernel
+# the first underlay runs every test, the others only the tests whose
+# hosts sit on the underlay (the rest build their own fabric and would
+# repeat themselves).  The debug kernel's tests are split into
+# DEBUG_SHARDS runs: a VM runs one test at a time on about one core, and
+# the debug kernel takes 2-4x as long as Debian's.  The longest runs go
+# first; FAN_VM_JOBS at once (tests wait on packets and timers often
+# enough that three VMs keep two cores busier than two).
+all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
+ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
+debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
+[ "$debug_tests" != all ] || debug_tests=$(make -s -C selftests list | tr '\n' ' ')
+shards=${DEBUG_SHARDS:-2}
+jobs=${FAN_VM_JOBS:-3}
+runs=()
+if [ -n "$debug" ]; then
+	for ((i = 1; i <= shards; i++)); do
+		runs+=("$debug ib debug:$i $debug-ib-$i")
+	done
+fi
+first=all
+for ul in $underlays; do
+	for k in $kvers; do
+		runs+=("$k $ul $first $k-$ul")
+	done
+	first=underlay
+done
+
+# shard I N TEST...: every Nth test, starting with the Ith.
+shard()
+{
+	local i=$1 n=$2 j=0 t picked=()
+	shift 2
+	for t in "$@"; do
+		[ $((j % n)) -ne $((i - 1)) ] || picked+=("$t")
+		j=$((j + 1))
+	done
+	echo "${picked[*]}"
+}
+
+vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
+{
+	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$4.log kopts=() t=2400
+	case $3 in
+	all) tests=$all_tests ;;
+	debug:*)
+		# shellcheck source=/dev/null
+		. "$(scripts/debug-kernel.sh --env-file)"
+		# shellcheck disable=SC2086
+		tests=$(shard "${3#debug:}" "$shards" $debug_tests)
+		# KASAN and lockdep make it several times slower: a shorter
+		# changelink race (the netlink fuzz needs its 30 s for 500+
+		# requests).
+		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
+		       -e FAN_RACE_TIME=5)
+		t=3600
+		;;
+	esac
+	echo "   start: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+	# shellcheck disable=SC2086
+	selftests/vm/run-vm.sh -k "$k" "${kopts[@]}" --timeout "$t" \
+		--dmesg "$out/dmesg-$4.log" -e FAN_UNDERLAY="$ul" -- \
+		selftests/run_tests.sh $tests \
+		> "$log" 2>&1 < /dev/null
+	echo $? > "$log.rc"
+	echo "   done: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+}
+
+vm_queue()	# the runs, FAN_VM_JOBS at a time
+{
+	local r
+	for r in "${runs[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $r
+		rm -f "$out/ktap-$4.log.rc"
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		vm_run "$@" &
+	done
+	wait
+}
+
+echo "== selftests: ${#runs[@]} VM runs, $jobs at a time, in the background"
 vm_queue &
 queue_pid=$!
-debug_pid=
-if [ -n "$debug" ]; then
-	rm -f "$out/ktap-$debug-ib.log.rc"
-	vm_run "$debug" ib debug &
-	debug_pid=$!
-fi
 
 step "lint: W=1 C=1 and checkpatch --strict" "$out/lint.log" make lint KVERS="$kvers"
 # shellcheck disable=SC2086 # one argument per kernel
@@ -185,18 +200,14 @@ step "fuzz: fanctl's parsers, ${FUZZ_SECONDS:-15} s each" "$out/fuzz.log" \
 
 echo "== waiting for the VM runs ($(( $(date +%s) - start ))s so far)"
 wait "$queue_pid"
-if [ -n "$debug_pid" ]; then
-	wait "$debug_pid"
-	runs+=("$debug ib debug")
-fi
 
 for r in "${runs[@]}"; do
 	# shellcheck disable=SC2086
 	set -- $r
 	k=$1 ul=$2
-	log=$out/ktap-$k-$ul.log
+	log=$out/ktap-$4.log
 	rc=$(cat "$log.rc" 2>/dev/null || echo 125)
-	echo "== selftests on $k, underlay $ul"
+	echo "== selftests on $k, underlay $ul ($3)"
 	grep -E '^(not )?ok |^# (not )?ok |^# Totals|^run-vm|^# kmemleak' "$log"
 	failure_details "$log"
 	# Subtests of each test file, then the per-file verdicts that
