@@ -12,8 +12,8 @@
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
 # (VMs at once, default 3), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
-# (the tests it runs, default: the Makefile's), DEBUG_SHARDS (VMs they
-# are split over, default 2), FUZZ_SECONDS (per parser fuzzer, default 15).
+# (the tests it runs, default: the Makefile's), DEBUG_VMS (VMs that share
+# them, default 3), FUZZ_SECONDS (per parser fuzzer, default 15).
 
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -92,23 +92,31 @@ fi
 # The VM runs, as "KVER UNDERLAY TESTSET LOGNAME".  On each Debian kernel
 # the first underlay runs every test, the others only the tests whose
 # hosts sit on the underlay (the rest build their own fabric and would
-# repeat themselves).  The debug kernel's tests are split into
-# DEBUG_SHARDS runs: a VM runs one test at a time on about one core, and
-# the debug kernel takes 2-4x as long as Debian's.  The longest runs go
-# first; FAN_VM_JOBS at once (tests wait on packets and timers often
-# enough that three VMs keep two cores busier than two).
+# repeat themselves).  The debug kernel takes 4-9x as long as Debian's
+# per test, so DEBUG_VMS VMs share its list: each claims the next test no
+# other has taken (run_tests.sh, FAN_TEST_CLAIMS).  Two start first, with
+# the longest runs; the others join when a slot frees, and all of them end
+# close together.  FAN_VM_JOBS at once: a VM runs its tests one at a time,
+# and they wait on packets and timers often enough that three VMs keep two
+# cores busier than two.
 all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
 ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 [ "$debug_tests" != all ] || debug_tests=$(make -s -C selftests list | tr '\n' ' ')
-shards=${DEBUG_SHARDS:-2}
+# The longest on the debug kernel (200-400 s each) first, so that the last
+# tests claimed are short ones.
+long=" fanctl_errors.sh fan_ipip_coexist.sh fanctl_docker.sh fanctl_rollback.sh ipoib_fan.sh ipoib_emu_basic.sh "
+ordered=()
+for t in $debug_tests; do [[ $long != *" $t "* ]] || ordered+=("$t"); done
+for t in $debug_tests; do [[ $long == *" $t "* ]] || ordered+=("$t"); done
+debug_tests=${ordered[*]}
+claims=$out/claims-debug
+debug_vms=${DEBUG_VMS:-3}
 jobs=${FAN_VM_JOBS:-3}
 runs=()
-if [ -n "$debug" ]; then
-	for ((i = 1; i <= shards; i++)); do
-		runs+=("$debug ib debug:$i $debug-ib-$i")
-	done
-fi
+for ((i = 1; i <= debug_vms && i <= 2; i++)); do
+	[ -z "$debug" ] || runs+=("$debug ib debug:$i $debug-ib-$i")
+done
 first=all
 for ul in $underlays; do
 	for k in $kvers; do
@@ -116,18 +124,11 @@ for ul in $underlays; do
 	done
 	first=underlay
 done
-
-# shard I N TEST...: every Nth test, starting with the Ith.
-shard()
-{
-	local i=$1 n=$2 j=0 t picked=()
-	shift 2
-	for t in "$@"; do
-		[ $((j % n)) -ne $((i - 1)) ] || picked+=("$t")
-		j=$((j + 1))
-	done
-	echo "${picked[*]}"
-}
+for ((i = 3; i <= debug_vms; i++)); do
+	[ -z "$debug" ] || runs+=("$debug ib debug:$i $debug-ib-$i")
+done
+rm -rf "$claims" "$out"/ktap-*-fan-debug-ib-*.log*
+mkdir -p "$claims"
 
 vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 {
@@ -137,13 +138,12 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 	debug:*)
 		# shellcheck source=/dev/null
 		. "$(scripts/debug-kernel.sh --env-file)"
-		# shellcheck disable=SC2086
-		tests=$(shard "${3#debug:}" "$shards" $debug_tests)
+		tests=$debug_tests
 		# KASAN and lockdep make it several times slower: a shorter
 		# changelink race (the netlink fuzz needs its 30 s for 500+
 		# requests).
 		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
-		       -e FAN_RACE_TIME=5)
+		       -e FAN_RACE_TIME=5 -e FAN_TEST_CLAIMS="$claims")
 		t=3600
 		;;
 	esac
@@ -226,6 +226,19 @@ for r in "${runs[@]}"; do
 		fi
 	fi
 done
+
+# Every debug test ran in exactly one of the VMs that shared the list.
+if [ -n "$debug" ]; then
+	ran=$(cat "$out"/ktap-"$debug"-ib-*.log 2>/dev/null |
+	      grep -E '^(not )?ok [0-9]+ selftests: net: ' | grep -v '# SKIP taken by another VM' |
+	      sed -E 's/^(not )?ok [0-9]+ selftests: net: ([^ ]+).*/\2/' | sort)
+	want=$(printf '%s\n' "${ordered[@]}" | sort)
+	if [ "$ran" = "$want" ]; then
+		echo "== debug kernel: each of its $(wc -w <<< "$debug_tests") tests ran once"
+	else
+		result fail "debug kernel: tests not run exactly once: $(comm -3 <(echo "$want") <(echo "$ran") | tr -s '\n\t' '  ')"
+	fi
+fi
 
 # A VM that died or hung: its last words go at the end, where a CI
 # summary that shows only the tail still has them.

@@ -9,7 +9,9 @@
 # splat, then unloads the module and checks the log once more.
 # Environment: FAN_TEST_TIMEOUT (seconds per test; default from
 # selftests/net/settings "timeout=", else 900), FAN_MODULE, FAN_ALLOW_HOST=1
-# to run outside the VM (it loads modules and makes namespaces).
+# to run outside the VM (it loads modules and makes namespaces),
+# FAN_TEST_CLAIMS (a directory several VMs share: each runs only the tests
+# it claims first there, and reports the others as skipped).
 
 # shellcheck source-path=SCRIPTDIR
 set -u
@@ -95,6 +97,13 @@ for t in "${tests[@]}"; do
 	*) path=$netdir/$t ;;
 	esac
 	echo "# $name"
+	# VMs sharing one list (make check's debug kernel runs) each take the
+	# next test nobody took yet, so they finish together: mkdir on the
+	# host's filesystem, through the read-write share, is atomic.
+	if [ -n "${FAN_TEST_CLAIMS:-}" ] && ! mkdir "$FAN_TEST_CLAIMS/$t" 2>/dev/null; then
+		ktap_test_skip_why "taken by another VM" "$name"
+		continue
+	fi
 	if [ ! -e "$path" ]; then
 		echo "# missing $path"
 		ktap_test_fail "$name"

@@ -61,6 +61,15 @@ ktap_test_skip()
 	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
 }
 
+ktap_test_skip_why()	# REASON NAME...
+{
+	local why=$1
+	shift
+	echo "ok $KTAP_TESTNO $* # SKIP $why"
+	KTAP_TESTNO=$((KTAP_TESTNO + 1))
+	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
+}
+
 ktap_test_fail()
 {
 	echo "not ok $KTAP_TESTNO $*"

@@ -7,12 +7,15 @@
 
 . "$(dirname "$0")/fanctl_lib.sh"
 
-# case RC PATTERN ARGS...
+# check RC PATTERN ARGS...: fanctl ARGS exits RC, says PATTERN, and
+# changes nothing.  The state after one check is the one before the next
+# unless something ran in H1 in between (h1/f1 drop SNAP_H1).
 check()
 {
-	local want=$1 pat=$2 before
+	local want=$1 pat=$2 before after
 	shift 2
-	before=$(snapshot "$H1")
+	before=${SNAP_H1:-$(snapshot "$H1")}
+	SNAP_H1=
 	if ! expect_rc "$want" f1 "$@"; then
 		return 1
 	fi
@@ -20,7 +23,9 @@ check()
 		echo "'fanctl $*': message lacks '$pat': $out"
 		return 1
 	fi
-	[ "$before" = "$(snapshot "$H1")" ] || fail "'fanctl $*' changed the system"
+	after=$(snapshot "$H1")
+	[ "$before" = "$after" ] || fail "'fanctl $*' changed the system" || return 1
+	SNAP_H1=$after
 }
 
 test_usage_errors()

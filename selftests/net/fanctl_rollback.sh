@@ -12,8 +12,9 @@ STEPS="fan fan-up bridge bridge-config address bridge-up route forward nat dhcp"
 rollback_each()	# extra args of up
 {
 	local step before after bad=0
+	# Each step's "after" is the next one's "before".
+	before=$(snapshot "$H1")
 	for step in $STEPS; do
-		before=$(snapshot "$H1")
 		out=$(FANCTL_FAIL_AT=$step f1 up "$@" 2>&1)
 		rc=$?
 		after=$(snapshot "$H1")
@@ -29,6 +30,7 @@ rollback_each()	# extra args of up
 			echo "step $step: state changed:"
 			diff <(echo "$before") <(echo "$after")
 			bad=1
+			before=$after
 		fi
 	done
 	return $bad
