@@ -127,7 +127,8 @@ done
 for ((i = 3; i <= debug_vms; i++)); do
 	[ -z "$debug" ] || runs+=("$debug ib debug:$i $debug-ib-$i")
 done
-rm -rf "$claims" "$out"/ktap-*-fan-debug-ib-*.log*
+# A fresh claims directory, and no debug logs of an earlier run with more VMs.
+rm -rf "$claims" "$out/ktap-$debug-ib-"*.log*
 mkdir -p "$claims"
 
 vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
