@@ -174,6 +174,8 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	[ "$left" -le 0 ] || sleep "$left"
 	echo scan > /sys/kernel/debug/kmemleak
 	leak=$(cat /sys/kernel/debug/kmemleak)
+	# The VM's init need not scan again after us.
+	[ "${FAN_IN_VM:-0}" != 1 ] || : > /run/fan-vm-kmemleak-scanned
 	if [ -n "$leak" ]; then
 		echo "# kmemleak: $(grep -c '^unreferenced object' <<< "$leak") leak(s):"
 		echo "$leak" | sed 's/^/# kmemleak: /'

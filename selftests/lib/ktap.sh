@@ -21,6 +21,31 @@ KTAP_CNT_FAIL=0
 KTAP_CNT_SKIP=0
 KSFT_NUM_TESTS=0
 
+# Where each subtest's time goes (from the previous result to its own),
+# kept without forking: ktap_finished names the slowest.
+KTAP_LAP_START=${EPOCHREALTIME//[.,]/}
+KTAP_LAPS=()
+
+ktap_lap()	# NAME
+{
+	local now=${EPOCHREALTIME//[.,]/}
+
+	KTAP_LAPS+=("$(( (now - KTAP_LAP_START) / 1000 )) $*")
+	KTAP_LAP_START=$now
+}
+
+# The three slowest subtests, as "# slowest: 12.345s ok 7 name".
+ktap_print_slowest()
+{
+	local lap ms
+
+	[ "${#KTAP_LAPS[@]}" -gt 0 ] || return 0
+	printf '%s\n' "${KTAP_LAPS[@]}" | sort -rn | head -n 3 |
+	while read -r ms lap; do
+		printf '# slowest: %d.%03ds %s\n' $((ms / 1000)) $((ms % 1000)) "$lap"
+	done
+}
+
 ktap_print_header()
 {
 	echo "TAP version 13"
@@ -50,6 +75,7 @@ ktap_skip_all()
 ktap_test_pass()
 {
 	echo "ok $KTAP_TESTNO $*"
+	ktap_lap "ok $KTAP_TESTNO $*"
 	KTAP_TESTNO=$((KTAP_TESTNO + 1))
 	KTAP_CNT_PASS=$((KTAP_CNT_PASS + 1))
 }
@@ -57,6 +83,7 @@ ktap_test_pass()
 ktap_test_skip()
 {
 	echo "ok $KTAP_TESTNO $* # SKIP"
+	ktap_lap "ok $KTAP_TESTNO $* # SKIP"
 	KTAP_TESTNO=$((KTAP_TESTNO + 1))
 	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
 }
@@ -66,6 +93,7 @@ ktap_test_skip_why()	# REASON NAME...
 	local why=$1
 	shift
 	echo "ok $KTAP_TESTNO $* # SKIP $why"
+	ktap_lap "ok $KTAP_TESTNO $* # SKIP $why"
 	KTAP_TESTNO=$((KTAP_TESTNO + 1))
 	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
 }
@@ -73,6 +101,7 @@ ktap_test_skip_why()	# REASON NAME...
 ktap_test_fail()
 {
 	echo "not ok $KTAP_TESTNO $*"
+	ktap_lap "not ok $KTAP_TESTNO $*"
 	KTAP_TESTNO=$((KTAP_TESTNO + 1))
 	KTAP_CNT_FAIL=$((KTAP_CNT_FAIL + 1))
 }
@@ -111,6 +140,7 @@ ktap_finished()
 {
 	local ran=$((KTAP_CNT_PASS + KTAP_CNT_FAIL + KTAP_CNT_SKIP))
 
+	ktap_print_slowest
 	ktap_print_totals
 	if [ "$KTAP_CNT_FAIL" -gt 0 ]; then
 		exit "$KSFT_FAIL"

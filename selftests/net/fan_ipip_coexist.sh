@@ -26,11 +26,13 @@ snap()
 {
 	local h
 	for h in h1 h2; do
-		# One exec per host: TCG makes each one expensive.
+		# One exec per host (and read, not cat): TCG makes each
+		# process expensive, the debug kernel more so.
 		ns_exec "$h" sh -c '
 			for d in ftun0 t1 tunl0; do
 				for f in rx_packets tx_packets rx_bytes rx_dropped; do
-					echo "$1.$d.$f=$(cat /sys/class/net/$d/statistics/$f)"
+					read -r v < /sys/class/net/$d/statistics/$f
+					echo "$1.$d.$f=$v"
 				done
 			done
 			ethtool -S ftun0 | awk -v h="$1" '"'"'
@@ -41,12 +43,17 @@ snap()
 	done
 }
 
-# delta BEFORE AFTER NAME: how much counter NAME grew between two snaps.
+# delta BEFORE AFTER NAME: how much counter NAME grew between two snaps
+# (in the shell: no process per lookup).
 delta()
 {
-	local a b
-	a=$(echo "$1" | awk -F= -v k="$3" '$1 == k { print $2 }')
-	b=$(echo "$2" | awk -F= -v k="$3" '$1 == k { print $2 }')
+	local a=0 b=0 l
+	while IFS= read -r l; do
+		[[ $l != "$3="* ]] || a=${l#*=}
+	done <<< "$1"
+	while IFS= read -r l; do
+		[[ $l != "$3="* ]] || b=${l#*=}
+	done <<< "$2"
 	echo $((b - a))
 }
 
@@ -57,18 +64,23 @@ show()
 		 $2 != a[$1] { print $1 " +" $2 - a[$1] }' <(echo "$1") <(echo "$2")
 }
 
+# t1_up HOST LOCAL REMOTE ADDR: tunl0 up, and t1 LOCAL <-> REMOTE with ADDR.
+t1_up()
+{
+	ns_ip "$1" -batch - <<-EOF
+		link set tunl0 up
+		link add t1 type ipip local $2 remote $3
+		addr add $4 dev t1
+		link set t1 up
+	EOF
+}
+
 setup()
 {
 	fan_host h1 10.7.3.4/16 &&
 	fan_host h2 10.7.9.200/16 &&
-	ns_exec h1 ip link set tunl0 up &&
-	ns_exec h2 ip link set tunl0 up &&
-	ns_exec h1 ip link add t1 type ipip local 10.7.3.4 remote 10.7.9.200 &&
-	ns_exec h2 ip link add t1 type ipip local 10.7.9.200 remote 10.7.3.4 &&
-	ns_exec h1 ip addr add 192.168.77.1/30 dev t1 &&
-	ns_exec h2 ip addr add 192.168.77.2/30 dev t1 &&
-	ns_exec h1 ip link set t1 up &&
-	ns_exec h2 ip link set t1 up &&
+	t1_up h1 10.7.3.4 10.7.9.200 192.168.77.1/30 &&
+	t1_up h2 10.7.9.200 10.7.3.4 192.168.77.2/30 &&
 	fan_up h1 250.0.0.0/8 16 &&
 	fan_up h2 250.0.0.0/8 16 &&
 	fan_container c1 h1 250.3.4.2 &&
@@ -156,10 +168,12 @@ stray()
 	# An IPIP packet from the fan's underlay that is neither fan traffic
 	# nor t1's: outer 10.7.3.5 -> 10.7.9.200, inner 192.168.78.1 -> .2.
 	# No specific tunnel wants it, so tunl0 takes it.
-	ns_exec h1 ip addr add 10.7.3.5/16 dev ul0 &&
-	ns_exec h1 ip link add t2 type ipip local 10.7.3.5 remote 10.7.9.200 &&
-	ns_exec h1 ip addr add 192.168.78.1/30 dev t2 &&
-	ns_exec h1 ip link set t2 up || return 1
+	ns_ip h1 -batch - <<-EOF || return 1
+		addr add 10.7.3.5/16 dev ul0
+		link add t2 type ipip local 10.7.3.5 remote 10.7.9.200
+		addr add 192.168.78.1/30 dev t2
+		link set t2 up
+	EOF
 	s0=$(snap)
 	ns_exec h1 ping -q -c5 -i0.1 -W1 192.168.78.2
 	s1=$(snap)

@@ -133,14 +133,23 @@ fan_bridge_of()
 }
 
 # fan_container C HOST ADDR [PLEN [BRIDGE]]: container C on HOST's slice
-# bridge (default: the /24 one named after ADDR), gateway = slice .1.
+# bridge (default: the one fanctl names after the slice, fan-250-3-4 for
+# a /24), gateway = slice .1.  Shell arithmetic, not python3: a process
+# costs seconds on the debug kernel.
 fan_container()
 {
 	local c=$1 host=$2 addr=$3 plen=${4:-24} br=${5:-}
-	local gw
-	gw=$(python3 -c "import ipaddress,sys; n=ipaddress.ip_network('$addr/$plen', False); print(n.network_address + 1)")
+	local a b d e net gw i
+
+	IFS=. read -r a b d e <<< "$addr"
+	net=$(( (a << 24 | b << 16 | d << 8 | e) & (0xffffffff << (32 - plen)) & 0xffffffff ))
+	gw=$((net + 1))
+	gw=$((gw >> 24 & 255)).$((gw >> 16 & 255)).$((gw >> 8 & 255)).$((gw & 255))
 	if [ -z "$br" ]; then
-		br=$(fan_bridge_of "$(python3 -c "import ipaddress; n=ipaddress.ip_network('$addr/$plen', False); print('.'.join(str(n.network_address).split('.')[:($plen + 7) // 8]))")")
+		br=fan
+		for ((i = 0; i < (plen + 7) / 8; i++)); do
+			br+=-$((net >> (24 - 8 * i) & 255))
+		done
 	fi
 	container_add "$c" "$host" "$br" "$addr/$plen" "$gw"
 }
@@ -164,12 +173,12 @@ fan_flowing()
 {
 	local a b end
 	a=$(fan_stat "$1" ftun0 "${2}_packets")
-	end=$(($(date +%s) + 2 * FAN_SLOW))
+	end=$((EPOCHSECONDS + 2 * FAN_SLOW))
 	while :; do
 		sleep 0.5
 		b=$(fan_stat "$1" ftun0 "${2}_packets")
 		[ $((b - a)) -ge 20 ] && break
-		[ "$(date +%s)" -lt "$end" ] || break
+		[ "$EPOCHSECONDS" -lt "$end" ] || break
 	done
 	echo "$1 ftun0 ${2}_packets $a -> $b"
 	[ $((b - a)) -ge 20 ]
