@@ -234,7 +234,7 @@ ACTIVE=
 
 activate()
 {
-	local c=$1 ul=$2 mtu route1 route2 fan=down del1='' del2=''
+	local c=$1 ul=$2 mtu route1 route2 fan=down del1='' del2='' i del route br
 	case $c in
 	native|routed)
 		mtu=$ul
@@ -258,22 +258,17 @@ activate()
 		fi ;;
 	*) die "unknown case $c" ;;
 	esac
-	ns_ip h1 -batch - <<-EOF || return 1
-		$del1
-		link set ftun0 $fan
-		$route1
-		link set $(veth_name c1) mtu $mtu
-		link set $BR1 mtu $mtu
-	EOF
-	ns_ip h2 -batch - <<-EOF || return 1
-		$del2
-		link set ftun0 $fan
-		$route2
-		link set $(veth_name c2) mtu $mtu
-		link set $BR2 mtu $mtu
-	EOF
-	ns_ip c1 link set eth0 mtu "$mtu" &&
-	ns_ip c2 link set eth0 mtu "$mtu" &&
+	for i in 1 2; do
+		del=del$i route=route$i br=BR$i
+		ns_ip h$i -batch - <<-EOF || return 1
+			${!del}
+			link set ftun0 $fan
+			${!route}
+			link set $(veth_name c$i) mtu $mtu
+			link set ${!br} mtu $mtu
+		EOF
+		ns_ip c$i link set eth0 mtu "$mtu" || return 1
+	done
 	ACTIVE=$c
 }
 
