@@ -28,6 +28,7 @@ static const char fan_stat_names[__FAN_XSTATS_MAX][ETH_GSTRING_LEN] = {
 	[FAN_XSTATS_RX_MALFORMED]	= "rx_malformed",
 	[FAN_XSTATS_RX_BAD_DST]		= "rx_bad_dst",
 	[FAN_XSTATS_RX_ECN]		= "rx_ecn",
+	[FAN_XSTATS_RX_POLICY]		= "rx_policy",
 };
 
 /* The counters ethtool shows: every reason, none of the placeholders. */

@@ -112,8 +112,9 @@ static int fan_rcv(struct sk_buff *skb)
 	if (reason)
 		goto drop;
 
+	/* An IPsec policy may require this flow to have come in ESP/AH. */
 	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
-		reason = FAN_XSTATS_RX_MALFORMED;
+		reason = FAN_XSTATS_RX_POLICY;
 		goto drop;
 	}
 

@@ -40,7 +40,7 @@ IFLA_FAN_MAP = 1
  IFLA_FAN_MAP_UNDERLAY_LEN) = range(1, 5)
 XSTATS = ["", "", "tx_no_map", "tx_bad_host", "tx_to_self", "tx_no_route",
           "tx_not_ipv4", "tx_frag_needed", "rx_spoofed", "rx_malformed",
-          "rx_bad_dst", "rx_ecn"]
+          "rx_bad_dst", "rx_ecn", "rx_policy"]
 
 
 def attr(atype, payload):

@@ -61,6 +61,7 @@ enum {
 /*
  * Per-reason counters, dumped as u64 attributes nested in IFLA_INFO_XSTATS
  * (RTM_GETLINK) and as ethtool statistics with the names in comments.
+ * New counters go at the end: the numbers are uAPI.
  */
 enum {
 	FAN_XSTATS_UNSPEC,
@@ -75,6 +76,7 @@ enum {
 	FAN_XSTATS_RX_MALFORMED,	/* rx_malformed: bad inner header */
 	FAN_XSTATS_RX_BAD_DST,		/* rx_bad_dst: bcast/mcast/slice bcast */
 	FAN_XSTATS_RX_ECN,		/* rx_ecn: ECN decapsulation error */
+	FAN_XSTATS_RX_POLICY,		/* rx_policy: inbound IPsec policy */
 	__FAN_XSTATS_MAX
 };
 
