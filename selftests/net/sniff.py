@@ -4,18 +4,20 @@
 
   sniff.py PROTO COUNT TIMEOUT
 
-PROTO is a number or ipip/icmp/udp/tcp.  A raw socket gets a copy of each
-packet before the protocol handler runs; unlike tcpdump it needs no packet
-timestamps, so it flips no static keys while traffic flows.  One line per
-packet: "SRC > DST" and, for IPIP, ": INNER_SRC > INNER_DST".  Exits 1 if
-fewer than COUNT packets arrived within TIMEOUT seconds.
+PROTO is a number or ipip/icmp/udp/tcp/esp.  A raw socket gets a copy of
+each packet before the protocol handler runs; unlike tcpdump it needs no
+packet timestamps, so it flips no static keys while traffic flows.  One
+line per packet: "SRC > DST" and, for IPIP, ": INNER_SRC > INNER_DST", for
+ESP, ": esp spi 0xSPI".  Exits 1 if fewer than COUNT packets arrived within
+TIMEOUT seconds.
 """
 
 import socket
+import struct
 import sys
 import time
 
-PROTOS = {"icmp": 1, "ipip": 4, "tcp": 6, "udp": 17}
+PROTOS = {"icmp": 1, "ipip": 4, "tcp": 6, "udp": 17, "esp": 50}
 
 
 def addrs(pkt):
@@ -40,9 +42,11 @@ def main():
             return 1
         src, dst = addrs(pkt)
         line = "%s > %s" % (src, dst)
+        ihl = (pkt[0] & 15) * 4
         if proto == 4:
-            ihl = (pkt[0] & 15) * 4
             line += ": %s > %s" % addrs(pkt[ihl:])
+        elif proto == 50:
+            line += ": esp spi 0x%x" % struct.unpack_from("!I", pkt, ihl)[0]
         print(line, flush=True)
         seen += 1
     return 0
