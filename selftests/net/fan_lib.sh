@@ -157,7 +157,10 @@ fan_container()
 # fan_counter HOST DEV NAME: one of the fan's per-reason counters.
 fan_counter()
 {
-	ns_exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k { print $2 }'
+	local k v
+	while read -r k v; do
+		[ "$k" != "$3:" ] || echo "$v"
+	done < <(ns_exec "$1" ethtool -S "$2")
 }
 
 # fan_stat HOST DEV FIELD: a standard counter (rx_packets, tx_dropped...).
