@@ -33,8 +33,9 @@ usage: $0 [options] -- COMMAND [ARGS...]
 environment: FAN_VM_APPEND (extra kernel arguments), FAN_VM_ACCEL (default
   tcg,thread=single; tcg for multi-threaded TCG), FAN_VM_CPU (default
   max), FAN_VM_MACHINE (default pc), FAN_VM_QEMU_ARGS (extra qemu options,
-  split on blanks), FAN_VM_NO_PVH=1 (boot the bzImage as
-  is), FAN_VM_TRACE=1 (trace stage 2), FAN_VM_SELFTEST_SPLAT=1 (fake a
+  split on blanks), FAN_VM_TSC_KHZ (the guest's TSC rate; default: the
+  host's if it knows it, 0: let the guest calibrate), FAN_VM_NO_PVH=1 (boot
+  the bzImage as is), FAN_VM_TRACE=1 (trace stage 2), FAN_VM_SELFTEST_SPLAT=1 (fake a
   WARNING after COMMAND: the run must exit 3); FAN_* and KSFT_* reach COMMAND
 exit: COMMAND's exit code; 3 kernel splat; 124 timeout;
       125 the VM gave no result (boot failure, panic); 2 usage/setup error
@@ -270,6 +271,18 @@ sq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # ACPI IRQ-link setup under TCG, and RDRAND (-cpu max) seeds the crng.
 append="${FAN_VM_APPEND:-} console=ttyS0 panic=-1 rdinit=/init mitigations=off"
 append+=" i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd tsc=reliable no_timer_check"
+# Under TCG the guest's TSC is the host's.  The guest calibrates it
+# against the PIT or the HPET; on a loaded host the PIT calibration fails,
+# and the debug kernel (no ACPI, so no HPET) then falls back to the jiffies
+# clocksource: periodic ticks, and guest time 25-30% slower than the
+# host's.  When the host knows its TSC rate, give it to the guest.  Not
+# with -icount (make bench), where the guest's TSC counts instructions.
+tsc_khz=${FAN_VM_TSC_KHZ:-}
+if [ -z "$tsc_khz" ] && [[ ${FAN_VM_QEMU_ARGS:-} != *-icount* ]] &&
+   grep -qm1 '^flags.* tsc_known_freq' /proc/cpuinfo; then
+	tsc_khz=$(awk -F': *' '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+fi
+[ "${tsc_khz:-0}" = 0 ] || append+=" tsc_early_khz=$tsc_khz"
 # No address-space randomisation: TCG keys its translated code by virtual
 # address, so with ASLR every new process retranslates libc and ld.so.
 # Measured: exec-heavy shell work runs about 1.5-2x faster without it.
