@@ -141,8 +141,8 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 		. "$(scripts/debug-kernel.sh --env-file)"
 		tests=$debug_tests
 		# KASAN and lockdep make it several times slower: a shorter
-		# changelink race (the netlink fuzz needs its 30 s for 500+
-		# requests).
+		# changelink race (the netlink fuzz sends its 500 requests
+		# however long they take).
 		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
 		       -e FAN_RACE_TIME=5 -e FAN_TEST_CLAIMS="$claims")
 		t=3600

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Hostile RTM_NEWLINK/RTM_DELLINK requests for the "fan" link kind.
 
-  nlfuzz.py fuzz --seed N --count N --time SEC --dev NAME... [--out FILE]
+  nlfuzz.py fuzz --seed N --count N --time SEC [--min-count N] --dev NAME...
+            [--out FILE]
   nlfuzz.py race --seed N --time SEC --dev NAME --keep O/o U/u [--reader]
 
-fuzz: sends up to --count requests (or for --time seconds) of the kinds in
+fuzz: sends up to --count requests (for --time seconds, but at least
+--min-count requests however long they take) of the kinds in
 CATEGORIES: creates, changelinks and deletes with well-formed and malformed
 IFLA_INFO_DATA.  Every request goes through a model of what the kernel must
 do with it, built from the bytes sent: the netlink policy (strict, as
@@ -646,7 +648,8 @@ def fuzz(args):
         else:
             stats[cat][1] += 1
 
-    while n < args.count and time.monotonic() - start < args.time:
+    while n < args.count and (n < args.min_count or
+                              time.monotonic() - start < args.time):
         n += 1
         cat = rng.choice(CATEGORIES)
         t0 = time.monotonic()
@@ -839,6 +842,7 @@ def main():
     f.add_argument("--seed", type=int, required=True)
     f.add_argument("--count", type=int, default=3000)
     f.add_argument("--time", type=float, default=40)
+    f.add_argument("--min-count", type=int, default=0)
     f.add_argument("--dev", nargs="*", default=[])
     r = sub.add_parser("race")
     r.add_argument("--seed", type=int, required=True)
