@@ -6,13 +6,13 @@
 # through DKMS, runs the unit tests and fanctl's parser fuzzers, builds (or
 # reuses) the debug kernel, then boots each kernel in the VM and runs the
 # selftests over a veth underlay and over the emulated IPoIB fabric, and
-# all of them again on the debug kernel (KASAN, kmemleak, lockdep).  Ends with
+# DEBUG_TESTS on the debug kernel (KASAN, kmemleak, lockdep).  Ends with
 # the line "N passed, N failed" (KTAP subtests plus the other steps).
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
 # (VMs at once, default 3), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
-# (the tests it runs, default: the Makefile's, all), DEBUG_VMS (VMs that share
+# (the tests it runs, default: the Makefile's; all), DEBUG_VMS (VMs that share
 # them, default 3), FUZZ_SECONDS (per parser fuzzer, default 15).
 
 set -u

@@ -197,7 +197,7 @@ tcp_transfer()
 	rm -f "$dst"
 	ns_exec "$to" socat -u "TCP-LISTEN:$port,reuseaddr" "OPEN:$dst,creat,trunc" &
 	pid=$!
-	wait_for 5 ns_exec "$to" sh -c "ss -ltn | grep -q ':$port '" || { kill $pid; return 1; }
+	wait_for $((5 * FAN_SLOW)) ns_exec "$to" sh -c "ss -ltn | grep -q ':$port '" || { kill $pid; return 1; }
 	ns_exec "$from" timeout $((60 * FAN_SLOW)) socat -u "OPEN:$src" "TCP:$addr:$port,connect-timeout=5" || { kill $pid 2>/dev/null; return 1; }
 	wait $pid || return 1
 	[ "$(sha256sum < "$src")" = "$(sha256sum < "$dst")" ]
@@ -212,8 +212,8 @@ sniff()
 	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" 1 10 > "$out" &
 	pid=$!
 	# python3 can take seconds to start on the debug kernel under load.
-	wait_for 30 grep -q listening "$out" ||
-		{ echo "sniff.py did not start in 30 s"; kill $pid; return 1; }
+	wait_for $((30 * FAN_SLOW)) grep -q listening "$out" ||
+		{ echo "sniff.py did not start in $((30 * FAN_SLOW)) s"; kill $pid; return 1; }
 	"$@" > /dev/null
 	wait $pid
 }
