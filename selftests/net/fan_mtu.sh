@@ -121,12 +121,12 @@ UL_IFINDEX=$(ns_exec h1 cat /sys/class/net/ul0/ifindex)
 del_underlay()
 {
 	local t0 ms
-	t0=${EPOCHREALTIME/./}
+	t0=${EPOCHREALTIME//[.,]/}
 	# A leaked reference would make this wait (and log "waiting").  The
 	# debug kernel under CI's load has taken 4-5 s for it (RCU grace
 	# periods): 5 s times FAN_SLOW.
 	ns_exec h1 timeout 30 ip link del ul0 || return 1
-	ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	ms=$(( (${EPOCHREALTIME//[.,]/} - t0) / 1000 ))
 	echo "ip link del ul0 took $ms ms"
 	! ns_exec h1 ip link show ul0 2>/dev/null &&
 	! ns_exec h1 ip link show ftun0 2>/dev/null &&

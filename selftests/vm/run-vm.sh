@@ -34,9 +34,10 @@ environment: FAN_VM_APPEND (extra kernel arguments), FAN_VM_ACCEL (default
   tcg,thread=single; tcg for multi-threaded TCG), FAN_VM_CPU (default
   max), FAN_VM_MACHINE (default pc), FAN_VM_QEMU_ARGS (extra qemu options,
   split on blanks), FAN_VM_TSC_KHZ (the guest's TSC rate; default: the
-  host's if it knows it, 0: let the guest calibrate), FAN_VM_NO_PVH=1 (boot
-  the bzImage as is), FAN_VM_TRACE=1 (trace stage 2), FAN_VM_SELFTEST_SPLAT=1 (fake a
-  WARNING after COMMAND: the run must exit 3); FAN_* and KSFT_* reach COMMAND
+  host's if it knows it, 0: let the guest calibrate), FAN_VM_NO_PVH=1
+  (boot the bzImage as is), FAN_VM_TRACE=1 (trace stage 2),
+  FAN_VM_SELFTEST_SPLAT=1 (fake a WARNING after COMMAND: the run must
+  exit 3); FAN_* and KSFT_* reach COMMAND
 exit: COMMAND's exit code; 3 kernel splat; 124 timeout;
       125 the VM gave no result (boot failure, panic); 2 usage/setup error
 USAGE
