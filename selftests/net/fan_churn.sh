@@ -48,7 +48,7 @@ traffic()
 	bg c1 taskset -c 0 ping -q -i 0.005 250.9.200.7
 	bg c2 taskset -c 1 ping -q -i 0.005 250.3.4.2
 	bg c1 iperf3 -s -1 -p 5201
-	wait_for $((5 * FAN_SLOW)) ns_exec c1 sh -c "ss -ltn | grep -q ':5201 '" || return 1
+	wait_listening c1 5201 || return 1
 	bg c2 iperf3 -c 250.3.4.2 -p 5201 -t $((100 * FAN_SLOW)) -b 5M
 	fan_flowing h1 rx && fan_flowing h2 rx &&
 	echo "at ${SECONDS}s: traffic flows"

@@ -187,6 +187,12 @@ fan_flowing()
 	[ $((b - a)) -ge 20 ]
 }
 
+# wait_listening NS PORT: until something in NS listens on TCP PORT.
+wait_listening()
+{
+	wait_for $((5 * FAN_SLOW)) ns_exec "$1" sh -c "ss -ltn | grep -q ':$2 '"
+}
+
 # tcp_transfer FROM TO_ADDR BYTES: send BYTES random bytes over TCP from
 # namespace FROM to TO_NS listening at TO_ADDR:5201-ish, compare sha256.
 tcp_transfer()
@@ -197,7 +203,7 @@ tcp_transfer()
 	rm -f "$dst"
 	ns_exec "$to" socat -u "TCP-LISTEN:$port,reuseaddr" "OPEN:$dst,creat,trunc" &
 	pid=$!
-	wait_for $((5 * FAN_SLOW)) ns_exec "$to" sh -c "ss -ltn | grep -q ':$port '" || { kill $pid; return 1; }
+	wait_listening "$to" "$port" || { kill $pid; return 1; }
 	ns_exec "$from" timeout $((60 * FAN_SLOW)) socat -u "OPEN:$src" "TCP:$addr:$port,connect-timeout=5" || { kill $pid 2>/dev/null; return 1; }
 	wait $pid || return 1
 	[ "$(sha256sum < "$src")" = "$(sha256sum < "$dst")" ]

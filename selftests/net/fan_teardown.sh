@@ -23,7 +23,7 @@ traffic()
 	from_addr=$(ns_exec "$from" ip -4 -o addr show dev eth0 | awk '{ split($4, a, "/"); print a[1] }')
 	bg "$from" ping -f -q "$addr"
 	bg "$from" iperf3 -s -1 -p 5201
-	wait_for $((5 * FAN_SLOW)) ns_exec "$from" sh -c "ss -ltn | grep -q ':5201 '" || return 1
+	wait_listening "$from" 5201 || return 1
 	bg "$to" iperf3 -c "$from_addr" -p 5201 -t $((50 * FAN_SLOW)) -b 20M
 }
 
