@@ -13,7 +13,7 @@
 # usage: scripts/check-debug.sh [TEST...|all]   (default: the Makefile's
 # DEBUG_TESTS; all: every selftest)
 # Environment: FAN_UNDERLAY (default ib), FAN_DEBUG_VM_TIMEOUT (default
-# 3600 s), FAN_DEBUG_VM_MEM (MB, default 2048), FAN_TEST_TIMEOUT (per test,
+# 7200 s), FAN_DEBUG_VM_MEM (MB, default 2048), FAN_TEST_TIMEOUT (per test,
 # see run_tests.sh); FAN_DEBUG_CACHE as for debug-kernel.sh.
 # Output: build/check-debug/{ktap.log,dmesg.log}.
 
@@ -54,7 +54,7 @@ log=$out/ktap.log
 echo "check-debug: kernel $KVER, underlay $FAN_UNDERLAY, tests: ${tests[*]}"
 start=$(date +%s)
 selftests/vm/run-vm.sh -k "$KVER" --kernel-image "$KIMG" --moddir "$KMODDIR" \
-	-m "${FAN_DEBUG_VM_MEM:-2048}" --timeout "${FAN_DEBUG_VM_TIMEOUT:-3600}" \
+	-m "${FAN_DEBUG_VM_MEM:-2048}" --timeout "${FAN_DEBUG_VM_TIMEOUT:-7200}" \
 	--dmesg "$out/dmesg.log" -- \
 	selftests/run_tests.sh "${tests[@]}" \
 	< /dev/null 2>&1 | tee "$log"
