@@ -157,8 +157,8 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 		# however long they take).
 		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
 		       -e FAN_RACE_TIME=5 -e FAN_TEST_CLAIMS="$claims")
-		# All 23 tests over three VMs took 3,000-3,300 s each on a
-		# slow two-core machine; the timeout is for a hung VM.
+		# All 23 tests took the two VMs that shared them 2,600-2,800 s
+		# each on a slow two-core machine; the timeout is for a hung VM.
 		t=5400
 		# A VM that joins late may find nothing left to take: its
 		# boot and kmemleak scan would only cost the others time.
