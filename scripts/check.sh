@@ -12,8 +12,9 @@
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
 # (VMs at once, default 3), FAN_DEBUG=0 (no debug kernel), DEBUG_TESTS
-# (the tests it runs, default: the Makefile's; all: every one), DEBUG_VMS (VMs that share
-# them, default 3), FUZZ_SECONDS (per parser fuzzer, default 15).
+# (the tests it runs; the Makefile's default "all" is every one),
+# DEBUG_VMS (VMs that share them, default 3), FUZZ_SECONDS (per parser
+# fuzzer, default 15).
 
 set -u
 cd "$(dirname "$0")/.." || exit 2
