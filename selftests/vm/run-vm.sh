@@ -298,7 +298,7 @@ else
 fi
 
 # One host thread for both vCPUs: the guest still has two CPUs (real SMP,
-# IPIs, RCU), interleaved by qemu.  Under CI's load (three VMs on two
+# IPIs, RCU), interleaved by qemu.  Loaded (three VMs on two host
 # cores) multi-threaded TCG was 1.45x slower, since a vCPU waits on IPIs
 # and TLB flushes to a sibling thread that is descheduled, and it once
 # hit stale translated code after the kernel patched itself (see
