@@ -99,10 +99,11 @@ fi
 # once beside the Debian runs, which go one after the other; the others
 # join when a slot frees, and all of them end close together.
 # FAN_VM_JOBS at once, one per host CPU: a VM keeps a host CPU busy (one
-# thread runs both vCPUs), and a third VM on two CPUs made the same tests
-# 17% (Debian's kernel) to 24% (the debug kernel) slower per test in
-# total: three TCG translation caches and qemu I/O threads fight over two
-# CPUs, and process-heavy tests such as fanctl_errors.sh suffer most.
+# thread runs both vCPUs).  Measured on two CPUs, the same tests in three
+# VMs at once took 18% (Debian's kernel) to 24% (the debug kernel) more
+# CPU time per VM than in two; process-heavy ones such as
+# fanctl_errors.sh twice as much.  Three qemu processes, each with its own
+# translated code, take turns on two CPUs.
 all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
 ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
