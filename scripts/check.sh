@@ -104,10 +104,11 @@ fi
 # CPU time per VM than in two; process-heavy ones such as
 # fanctl_errors.sh twice as much.  Three qemu processes, each with its own
 # translated code, take turns on two CPUs.
-all_tests=${FAN_TESTS:-$(make -s -C selftests list | tr '\n' ' ')}
+suite=$(make -s -C selftests list | tr '\n' ' ')
+all_tests=${FAN_TESTS:-$suite}
 ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
-[ "$debug_tests" != all ] || debug_tests=$(make -s -C selftests list | tr '\n' ' ')
+[ "$debug_tests" != all ] || debug_tests=$suite
 # Longest first, so that the VMs sharing the list end close together:
 # the debug kernel's seconds per test in a rehearsal (2026-11-30, two VMs
 # on two CPUs; fan_churn.sh runs for a set time).  A test not listed here
