@@ -30,6 +30,7 @@ passed=0
 failed=0
 failures=()
 lost=()
+why=()
 
 result()	# ok|fail NAME
 {
@@ -239,7 +240,6 @@ for r in "${runs[@]}"; do
 	rc=$(cat "$log.rc" 2>/dev/null || echo 125)
 	echo "== selftests on $k, underlay $ul ($3)"
 	grep -E '^(not )?ok |^# (not )?ok |^(# )?# slowest: |^# Totals|^run-vm|^# kmemleak' "$log"
-	failure_details "$log"
 	# Subtests of each test file, then the per-file verdicts that
 	# failed (a file that dies early has no subtests to show it).
 	s_pass=$(grep -cE '^# ok [0-9]+ ' "$log")
@@ -249,6 +249,7 @@ for r in "${runs[@]}"; do
 	failed=$((failed + s_fail + f_fail))
 	if [ "$rc" -ne 0 ] || [ "$s_fail" -ne 0 ] || [ "$f_fail" -ne 0 ]; then
 		failures+=("selftests on $k/$ul (exit $rc, log: $log)")
+		why+=("$log")
 		# No KTAP at all: the VM itself failed; count it.
 		if [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; then
 			failed=$((failed + 1))
@@ -270,8 +271,12 @@ if [ -n "$debug" ]; then
 	fi
 fi
 
-# A VM that died or hung: its last words go at the end, where a CI
-# summary that shows only the tail still has them.
+# Why tests failed, and the last words of a VM that died or hung, go at
+# the end, where a CI summary that shows only the tail still has them.
+for log in "${why[@]}"; do
+	echo "== why tests failed in ${log##*/}"
+	failure_details "$log"
+done
 for log in "${lost[@]}"; do
 	echo "== no result from ${log##*/}: its last 40 lines"
 	tail -40 "$log"

@@ -89,6 +89,11 @@ fi
 ktap_print_msg "loaded $module"
 
 netns_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
+# fanctl's run directory (dnsmasq pid and lease files) is one for all
+# namespaces: what a test leaves there, the next test finds.
+fanctl_run=/run/fanctl
+fanctl_files() { LC_ALL=C ls -A "$fanctl_run" 2>/dev/null; }
+fanctl_before=$(fanctl_files)
 
 for t in "${tests[@]}"; do
 	name="selftests: net: $t"
@@ -120,7 +125,8 @@ for t in "${tests[@]}"; do
 	secs=$(( ($(date +%s%N) - start) / 1000000 ))
 	echo "# $t: exit $rc after $((secs / 1000)).$(printf '%03d' $((secs % 1000)))s"
 
-	# Namespaces a test forgot would keep devices (and the module) busy.
+	# Namespaces a test forgot would keep devices (and the module) busy:
+	# deleted here, and the test fails.
 	left=$(comm -13 <(echo "$netns_before") <(ip netns list 2>/dev/null | awk '{print $1}' | sort))
 	if [ -n "$left" ]; then
 		echo "# $t left namespaces behind, deleting: $(echo "$left" | tr '\n' ' ')"
@@ -131,11 +137,23 @@ for t in "${tests[@]}"; do
 		done
 	fi
 
+	stale=$(LC_ALL=C comm -13 <(echo "$fanctl_before") <(fanctl_files))
+	for f in $stale; do
+		if [[ $f == *.pid ]] && read -r p < "$fanctl_run/$f" &&
+		   [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ]; then
+			kill "$p"
+		fi
+		rm -f "$fanctl_run/$f"
+	done
+	[ -z "$stale" ] || echo "# $t left files in $fanctl_run, deleted: $(echo "$stale" | tr '\n' ' ')"
+
 	splats=$(splats_since "fan-selftest: $marker")
 	if [ -n "$splats" ]; then
 		echo "# kernel splat during $t:"
 		echo "$splats" | sed 's/^/#   /'
 		ktap_test_fail "$name # kernel splat"
+	elif [ -n "$left" ] || [ -n "$stale" ]; then
+		ktap_test_fail "$name # left${left:+ namespaces}${stale:+ files in $fanctl_run}"
 	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		ktap_test_fail "$name # TIMEOUT $timeout seconds"
 	elif [ "$rc" -eq "$KSFT_SKIP" ]; then

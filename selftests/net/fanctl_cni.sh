@@ -30,8 +30,8 @@ test_cni()
 		{ echo "CNI plugins not installed"; return "$KSFT_SKIP"; }
 	expect_rc 0 f1 up $OV ib0/16 || return 1
 	expect_rc 0 f2 up $OV ib0/16 || return 1
-	ip netns add k1-$sfx && CONTAINERS+=(k1-$sfx)
-	ip netns add k2-$sfx && CONTAINERS+=(k2-$sfx)
+	ip netns add k1-$sfx || return 1
+	ip netns add k2-$sfx || return 1
 	local r1 r2 ip1 ip2
 	r1=$(cni_run "$H1" k1 ADD) || fail "ADD on host 1: $r1" || return 1
 	r2=$(cni_run "$H2" k2 ADD) || fail "ADD on host 2: $r2" || return 1

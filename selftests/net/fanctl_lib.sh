@@ -28,7 +28,6 @@ S1=250.3.4.0/24
 S2=250.9.200.0/24
 BR1=fan-250-3-4
 BR2=fan-250-9-200
-CONTAINERS=()
 tmp=$(mktemp -d /tmp/fanctl-test.XXXXXX)
 loaded=()
 
@@ -91,15 +90,16 @@ load_module()	# NAME
 cleanup()
 {
 	local c m i
-	for c in "${CONTAINERS[@]}"; do
-		ip netns del "$c" 2>/dev/null
+	# Containers first: every namespace of this test ends in -$sfx
+	# (run_test's subshells cannot hand their names back to this one).
+	for c in $(ip netns list 2>/dev/null | awk -v s="-$sfx" \
+		'{ n = $1 } substr(n, length(n) - length(s) + 1) == s { print n }'); do
+		[ "$c" = "$H1" ] || [ "$c" = "$H2" ] || ip netns del "$c" 2>/dev/null
 	done
-	# dnsmasq of our bridges
-	for c in /run/fanctl/dnsmasq-*.pid; do
-		[ -e "$c" ] || continue
-		kill "$(cat "$c")" 2>/dev/null
-		rm -f "$c"
-	done
+	# What fanctl made, its dnsmasq too: /run/fanctl is every test's
+	# (run_tests.sh fails a test that leaves files there).
+	ip netns exec "$H1" "$FANCTL" down -e > /dev/null 2>&1
+	ip netns exec "$H2" "$FANCTL" down -e > /dev/null 2>&1
 	ip netns del "$H1" 2>/dev/null
 	ip netns del "$H2" 2>/dev/null
 	rm -rf "$tmp"
@@ -132,7 +132,6 @@ setup_hosts()
 container()
 {
 	local host=$1 name=$2-$sfx br=$3 addr=$4 gw=$5
-	CONTAINERS+=("$name")
 	ip netns add "$name" || return 1
 	ip -n "$host" link add "v$2" type veth peer name eth0 netns "$name" || return 1
 	ip -n "$host" link set "v$2" master "$br" up || return 1
