@@ -92,7 +92,7 @@ netns_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
 # fanctl's run directory (dnsmasq pid and lease files) is one for all
 # namespaces: what a test leaves there, the next test finds.
 fanctl_run=/run/fanctl
-fanctl_files() { LC_ALL=C ls -A "$fanctl_run" 2>/dev/null; }
+fanctl_files() { find "$fanctl_run" -mindepth 1 2>/dev/null | LC_ALL=C sort; }
 fanctl_before=$(fanctl_files)
 
 for t in "${tests[@]}"; do
@@ -139,12 +139,13 @@ for t in "${tests[@]}"; do
 
 	stale=$(LC_ALL=C comm -13 <(echo "$fanctl_before") <(fanctl_files))
 	for f in $stale; do
-		if [[ $f == *.pid ]] && read -r p < "$fanctl_run/$f" &&
+		if [[ $f == *.pid ]] && read -r p < "$f" &&
 		   [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ]; then
 			kill "$p"
 		fi
-		rm -f "$fanctl_run/$f"
 	done
+	# shellcheck disable=SC2086 # one path per line, no blanks
+	[ -z "$stale" ] || rm -rf $stale
 	[ -z "$stale" ] || echo "# $t left files in $fanctl_run, deleted: $(echo "$stale" | tr '\n' ' ')"
 
 	splats=$(splats_since "fan-selftest: $marker")

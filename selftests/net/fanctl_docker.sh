@@ -56,7 +56,7 @@ host_state()	# HOST
 	link show
 	EOF
 	ip netns exec "$1" nft list ruleset
-	echo /run/fanctl/*
+	echo /run/fanctl/* /run/fanctl/*/*
 }
 
 test_fan_up()

@@ -55,7 +55,7 @@ test_hooks()
 	interfaces "fan-config $tmp/fan"
 	expect_rc 0 ifupdown up || return 1
 	h1 ip -o addr show dev $BR1 | grep -q "250.3.4.1/24" || fail "fan not up: $out" || return 1
-	[ -s /run/fanctl/dnsmasq-$BR1.pid ] || fail "no dnsmasq" || return 1
+	[ -s "$(rundir "$H1")/dnsmasq-$BR1.pid" ] || fail "no dnsmasq" || return 1
 	h1 ip link show fan-240-3-4 2>/dev/null && fail "ib7's fan brought up for ib0" && return 1
 	expect_rc 0 ifupdown down || return 1
 	nothing_left "$H1" || return 1

@@ -96,8 +96,8 @@ cleanup()
 		'{ n = $1 } substr(n, length(n) - length(s) + 1) == s { print n }'); do
 		[ "$c" = "$H1" ] || [ "$c" = "$H2" ] || ip netns del "$c" 2>/dev/null
 	done
-	# What fanctl made, its dnsmasq too: /run/fanctl is every test's
-	# (run_tests.sh fails a test that leaves files there).
+	# What fanctl made, its dnsmasq too (run_tests.sh fails a test that
+	# leaves files in /run/fanctl).
 	ip netns exec "$H1" "$FANCTL" down -e > /dev/null 2>&1
 	ip netns exec "$H2" "$FANCTL" down -e > /dev/null 2>&1
 	ip netns del "$H1" 2>/dev/null
@@ -143,6 +143,13 @@ container()
 	fi
 }
 
+# rundir HOST: fanctl's pid and lease files of HOST, a namespace that is
+# not the VM's own: /run/fanctl/netns-INODE.
+rundir()
+{
+	echo "/run/fanctl/netns-$(ip netns exec "$1" stat -L -c %i /proc/self/ns/net)"
+}
+
 # Everything of fanctl in a host, as text: empty when nothing is left.
 fanctl_leftovers()	# HOST
 {
@@ -151,7 +158,7 @@ fanctl_leftovers()	# HOST
 	ip -n "$h" route show proto 250 || true
 	ip -n "$h" route show | grep -E '^250\.' || true
 	ip netns exec "$h" nft list table ip fanctl 2>/dev/null || true
-	ls /run/fanctl/*"${2:-}"*.pid 2>/dev/null || true
+	ls -d "$(rundir "$h")" 2>/dev/null || true
 }
 
 # Snapshot of a host's network state (to compare before/after).
@@ -168,7 +175,7 @@ snapshot()	# HOST
 			ip -4 -o -batch -
 		nft list ruleset 2>/dev/null
 		read -r f < /proc/sys/net/ipv4/ip_forward; echo "$f"
-		for f in /run/fanctl/*; do [ -e "$f" ] && echo "${f##*/}"; done' |
+		for f in /run/fanctl/*/* /run/fanctl/*; do [ -e "$f" ] && echo "${f#/run/fanctl/}"; done' |
 		sed -E 's/^[0-9]+: //' | sort
 }
 

@@ -4,8 +4,8 @@
 # fanctl's NAT and DHCP: the masquerade rule in "table ip fanctl" and its
 # effect (a container reaching an address outside the overlay shows up with
 # the host's address), the rule's removal; dnsmasq handing a container a
-# lease in the right range (busybox udhcpc), host-reserve, and down
-# stopping it.
+# lease in the right range (busybox udhcpc), host-reserve, down stopping
+# it, and two namespaces with a bridge of the same name keeping theirs apart.
 
 . "$(dirname "$0")/fanctl_lib.sh"
 
@@ -99,7 +99,7 @@ test_dhcp_lease()
 	command -v busybox >/dev/null || { echo "no busybox"; return "$KSFT_SKIP"; }
 	udhcpc_script
 	expect_rc 0 f1 up $OV ib0/16 dhcp host-reserve 50 || return 1
-	pid=$(cat /run/fanctl/dnsmasq-$BR1.pid) || fail "no pid file" || return 1
+	pid=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid") || fail "no pid file" || return 1
 	[ "$(cat /proc/$pid/comm)" = dnsmasq ] || fail "pid $pid is not dnsmasq" || return 1
 	container "$H1" d1 $BR1 "" "" || return 1
 	local l ip last
@@ -113,27 +113,58 @@ test_dhcp_lease()
 	case $ip in 250.3.4.*) ;; *) fail "address $ip not in $S1"; return 1 ;; esac
 	last=${ip##*.}
 	[ "$last" -ge 51 ] && [ "$last" -le 254 ] || fail "address $ip not in .51-.254" || return 1
-	grep -q " $ip " /run/fanctl/dnsmasq-$BR1.leases || fail "lease file" || return 1
+	grep -q " $ip " "$(rundir "$H1")/dnsmasq-$BR1.leases" || fail "lease file" || return 1
 	f1 show --json | jq -e '.fans[0].dhcp and .fans[0].dhcp_running' >/dev/null ||
 		fail "show: $(f1 show --json)" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	kill -0 "$pid" 2>/dev/null && fail "dnsmasq $pid still runs" && return 1
-	[ -e /run/fanctl/dnsmasq-$BR1.leases ] && fail "lease file left" && return 1
+	[ -e "$(rundir "$H1")/dnsmasq-$BR1.leases" ] && fail "lease file left" && return 1
 	nothing_left "$H1"
 }
 
 test_dhcp_restarted_by_up()
 {
 	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
-	pid=$(cat /run/fanctl/dnsmasq-$BR1.pid)
+	pid=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid")
 	kill "$pid"
 	sleep 0.5
 	f1 show | grep -q dhcp-down || fail "show does not see dnsmasq gone" || return 1
 	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
-	pid2=$(cat /run/fanctl/dnsmasq-$BR1.pid)
+	pid2=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid")
 	[ "$pid2" != "$pid" ] && kill -0 "$pid2" || fail "dnsmasq not restarted" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1"
+}
+
+ns_dnsmasq()	# HOST: pids of the dnsmasq processes in HOST
+{
+	local p
+	for p in $(ip netns pids "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" != dnsmasq ] || echo "$p"
+	done
+}
+
+test_dhcp_two_namespaces()
+{
+	# Bridge names are unique only within a namespace: two hosts with a
+	# bridge of the same name each run their own dnsmasq, and down on
+	# one leaves the other's alone.
+	local p1 p2
+	expect_rc 0 f1 up $OV ib0/16 dhcp bridge fanbr || return 1
+	expect_rc 0 f2 up $OV ib0/16 dhcp bridge fanbr || return 1
+	p1=$(ns_dnsmasq "$H1")
+	p2=$(ns_dnsmasq "$H2")
+	[ -n "$p1" ] || fail "no dnsmasq in h1" || return 1
+	[ -n "$p2" ] || fail "no dnsmasq in h2" || return 1
+	[ "$(cat "$(rundir "$H1")/dnsmasq-fanbr.pid")" = "$p1" ] || fail "h1's pid file" || return 1
+	[ "$(cat "$(rundir "$H2")/dnsmasq-fanbr.pid")" = "$p2" ] || fail "h2's pid file" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	kill -0 "$p1" 2>/dev/null && fail "h1's dnsmasq $p1 still runs" && return 1
+	kill -0 "$p2" || fail "down in h1 stopped h2's dnsmasq $p2" || return 1
+	f2 show --json | jq -e '.fans[0].dhcp_running' >/dev/null ||
+		fail "h2: $(f2 show --json)" || return 1
+	expect_rc 0 f2 down $OV ib0/16 || return 1
+	nothing_left "$H1" && nothing_left "$H2"
 }
 
 TESTS="
@@ -141,5 +172,6 @@ nat_rule test_nat_rule
 nat_effect test_nat_effect
 dhcp_lease test_dhcp_lease
 dhcp_restarted_by_up test_dhcp_restarted_by_up
+dhcp_two_namespaces test_dhcp_two_namespaces
 "
 fanctl_main

@@ -60,7 +60,7 @@ test_up_after_rollback()
 	expect_rc 0 env FANCTL_FAIL_AT=no-such-step ip netns exec "$H1" "$FANCTL" up $OV ib0/16 dhcp ||
 		return 1
 	h1 ip -o addr show dev $BR1 | grep -q 250.3.4.1/24 || fail "not up" || return 1
-	[ -s /run/fanctl/dnsmasq-$BR1.pid ] || fail "no dnsmasq" || return 1
+	[ -s "$(rundir "$H1")/dnsmasq-$BR1.pid" ] || fail "no dnsmasq" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1"
 }

@@ -2,7 +2,8 @@
 /*
  * fanctl: dnsmasq on the slice bridge (the "dhcp" option).  fanctl starts
  * /usr/sbin/dnsmasq with fork+execv (no shell), pid and lease files live
- * in /run/fanctl.
+ * in /run/fanctl, or in /run/fanctl/netns-INODE outside the host's network
+ * namespace: bridge names are only unique within a namespace.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,14 +25,46 @@ void dhcp_range(const struct fan_conf *c, uint32_t *first, uint32_t *last)
 	*last = (c->slice | ~fan_mask(c->slice_len)) - 1;
 }
 
+/* Is @pid in our network namespace? */
+static bool same_netns(pid_t pid)
+{
+	struct stat a, b;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat("/proc/self/ns/net", &a) || stat(path, &b))
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * FANCTL_RUNDIR in the network namespace of PID 1 (the host's); elsewhere a
+ * directory of its own, so that two namespaces (hosts of a test, or nested
+ * hosts) with a bridge of the same name keep their dnsmasq apart.
+ */
+static const char *run_dir(void)
+{
+	static char dir[64];
+	struct stat self;
+
+	if (dir[0])
+		return dir;
+	if (same_netns(1) || stat("/proc/self/ns/net", &self))
+		snprintf(dir, sizeof(dir), "%s", FANCTL_RUNDIR);
+	else
+		snprintf(dir, sizeof(dir), "%s/netns-%lu", FANCTL_RUNDIR,
+			 (unsigned long)self.st_ino);
+	return dir;
+}
+
 static void pid_path(const char *bridge, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/dnsmasq-%s.pid", FANCTL_RUNDIR, bridge);
+	snprintf(buf, len, "%s/dnsmasq-%s.pid", run_dir(), bridge);
 }
 
 static void lease_path(const char *bridge, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/dnsmasq-%s.leases", FANCTL_RUNDIR, bridge);
+	snprintf(buf, len, "%s/dnsmasq-%s.leases", run_dir(), bridge);
 }
 
 static int pid_is_dnsmasq(pid_t pid)
@@ -77,7 +110,8 @@ int dhcp_running(const char *bridge)
 
 	pid_path(bridge, path, sizeof(path));
 	pid = read_pid(path);
-	return pid && pid_is_dnsmasq(pid) ? (int)pid : 0;
+	/* not ours if in another namespace: the pid file outlived its dnsmasq */
+	return pid && pid_is_dnsmasq(pid) && same_netns(pid) ? (int)pid : 0;
 }
 
 int dhcp_start(const struct fan_conf *c)
@@ -94,9 +128,11 @@ int dhcp_start(const struct fan_conf *c)
 		a_router, a_mtu, "--dhcp-authoritative", "--dhcp-no-override", NULL
 	};
 
-	if (mkdir(FANCTL_RUNDIR, 0755) && errno != EEXIST) {
-		err_msg("cannot create %s: %s", FANCTL_RUNDIR, strerror(errno));
-		return -errno;
+	if ((mkdir(FANCTL_RUNDIR, 0755) && errno != EEXIST) ||
+	    (mkdir(run_dir(), 0755) && errno != EEXIST)) {
+		e = errno;
+		err_msg("cannot create %s: %s", run_dir(), strerror(e));
+		return -e;
 	}
 	if (access(FANCTL_DNSMASQ, X_OK)) {
 		err_msg("dhcp: cannot run %s: %s (install dnsmasq-base)", FANCTL_DNSMASQ,
@@ -177,24 +213,15 @@ int dhcp_stop(const char *bridge)
 	}
 	unlink(pidf);
 	unlink(leasef);
+	/* a namespace's own directory goes with its last dnsmasq */
+	if (strcmp(run_dir(), FANCTL_RUNDIR))
+		rmdir(run_dir());
 	return 0;
-}
-
-/* Is @pid in our network namespace?  (/run/fanctl is shared by all.) */
-static bool same_netns(pid_t pid)
-{
-	struct stat a, b;
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	if (stat("/proc/self/ns/net", &a) || stat(path, &b))
-		return false;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 int dhcp_stop_all(void)
 {
-	DIR *d = opendir(FANCTL_RUNDIR);
+	DIR *d = opendir(run_dir());
 	struct dirent *de;
 	int ret = 0;
 
@@ -209,8 +236,6 @@ int dhcp_stop_all(void)
 			continue;
 		memcpy(bridge, de->d_name + 8, n - 12);
 		bridge[n - 12] = 0;
-		if (dhcp_running(bridge) && !same_netns((pid_t)dhcp_running(bridge)))
-			continue;
 		if (dhcp_stop(bridge))
 			ret = -1;
 	}
