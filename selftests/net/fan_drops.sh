@@ -121,4 +121,21 @@ stats64()
 }
 subtest "receive drops also show in the standard rx_dropped" stats64
 
+# The kernel (ethtool strings), fanctl and fan_nl.py each name the uAPI's
+# counters: the three must agree, name for name and value for value.
+same_counters()
+{
+	local e j x
+	e=$(ns_exec h1 ethtool -S ftun0 | awk 'NR > 1 { sub(":$", "", $1); print $1, $2 }' | sort)
+	j=$(ns_exec h1 "$FANCTL" show --json | jq -r '.devices[] | select(.name == "ftun0") |
+		.drops | to_entries[] | "\(.key) \(.value)"' | sort)
+	x=$(ns_exec h1 python3 "$FAN_NL" get ftun0 | grep -E '^(rx|tx)_' | sort)
+	echo "ethtool -S ftun0: $(echo "$e" | grep -cv ' 0$') of $(echo "$e" | wc -l) counters non-zero"
+	[ "$(echo "$e" | wc -l)" -ge 11 ] && [ "$(echo "$e" | grep -cv ' 0$')" -ge 3 ] ||
+		{ echo "$e"; return 1; }
+	[ "$e" = "$j" ] || { echo "fanctl show --json differs:"; diff <(echo "$e") <(echo "$j"); return 1; }
+	[ "$e" = "$x" ] || { echo "IFLA_INFO_XSTATS differs:"; diff <(echo "$e") <(echo "$x"); return 1; }
+}
+subtest "ethtool -S, fanctl show --json and IFLA_INFO_XSTATS agree on every counter" same_counters
+
 fan_finish
