@@ -158,10 +158,11 @@ container_add()
 	ns_ip "$host" link set "$v" master "$br" up
 }
 
-# wait_for TIMEOUT_SEC CMD...: retry CMD every 0.1 s until it succeeds.
+# wait_for TIMEOUT_SEC CMD...: retry CMD every 0.1 s until it succeeds,
+# for TIMEOUT_SEC times FAN_SLOW (the debug kernel's factor, fan_lib.sh).
 wait_for()
 {
-	local timeout=$1 end
+	local timeout=$(($1 * ${FAN_SLOW:-1})) end
 	shift
 	# EPOCHREALTIME, not date(1): a process per round costs under TCG.
 	end=$((${EPOCHREALTIME//[.,]/} + timeout * 1000000))

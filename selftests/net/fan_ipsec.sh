@@ -85,7 +85,7 @@ ipsec_setup()
 		xfrm policy add src 10.7.0.0/16 dst "$H2/32" proto 4 dir in tmpl proto esp mode transport level required
 	EOF
 	ns_ip h2 xfrm policy list
-	wait_for $((10 * FAN_SLOW)) ns_exec c1 ping -c1 -W1 250.9.200.7
+	wait_for 10 ns_exec c1 ping -c1 -W1 250.9.200.7
 }
 subtest "h1 <-> h2: ESP transport-mode SAs and policies for IPIP" ipsec_setup
 
@@ -178,7 +178,7 @@ refused()
 	s0=$(fan_counter h2 ftun0 rx_spoofed) || return 1
 	"$@"
 	# A raw socket returns before the packets are received.
-	wait_for $((5 * FAN_SLOW)) grown h2 rx_policy "$p0" "$want"
+	wait_for 5 grown h2 rx_policy "$p0" "$want"
 	p1=$(fan_counter h2 ftun0 rx_policy) &&
 	m1=$(fan_counter h2 ftun0 rx_malformed) &&
 	s1=$(fan_counter h2 ftun0 rx_spoofed) || return 1
@@ -249,7 +249,7 @@ forged_no_policy()
 	ns_ip h2 xfrm policy delete src 10.7.0.0/16 dst "$H2/32" proto 4 dir in ||
 		return 1
 	forge 5 &&
-	wait_for $((5 * FAN_SLOW)) grown h2 rx_packets "$FORGE_RX0" 5
+	wait_for 5 grown h2 rx_packets "$FORGE_RX0" 5
 	rc=$?
 	rx=$(fan_stat h2 ftun0 rx_packets)
 	p1=$(fan_counter h2 ftun0 rx_policy)

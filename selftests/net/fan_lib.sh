@@ -196,7 +196,7 @@ fan_flowing()
 # wait_listening NS PORT: until something in NS listens on TCP PORT.
 wait_listening()
 {
-	wait_for $((5 * FAN_SLOW)) ns_exec "$1" sh -c "ss -ltn | grep -q ':$2 '"
+	wait_for 5 ns_exec "$1" sh -c "ss -ltn | grep -q ':$2 '"
 }
 
 # tcp_transfer FROM TO_ADDR BYTES: send BYTES random bytes over TCP from
@@ -224,7 +224,7 @@ sniff()
 	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" 1 10 > "$out" &
 	pid=$!
 	# python3 can take seconds to start on the debug kernel under load.
-	wait_for $((30 * FAN_SLOW)) grep -q listening "$out" ||
+	wait_for 30 grep -q listening "$out" ||
 		{ echo "sniff.py did not start in $((30 * FAN_SLOW)) s"; kill $pid; return 1; }
 	"$@" > /dev/null
 	wait $pid
