@@ -123,7 +123,14 @@ if [ ! -e "$dir/.extracted" ]; then
 	lap extract
 fi
 
-mk() { nice -n 10 make -C "$tree" LOCALVERSION= "$@"; }
+# The kernel build is a make of its own, not a sub-make of whoever ran
+# this script: run from make check, the inherited MAKEFLAGS and MAKELEVEL
+# made make print "Entering directory" lines into captured output (the
+# kernelrelease below) and would hand the kernel build the caller's flags.
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		nice -n 10 make --no-print-directory -C "$tree" LOCALVERSION= "$@"
+}
 
 # --- config: allnoconfig + the fragment, then verify ------------------------
 say "configuring: allnoconfig + ${frag#"$top"/}"
