@@ -76,12 +76,16 @@ lint:
 		rm -rf $(BUILD)/lint/$$k; mkdir -p $(BUILD)/lint/$$k; \
 		cp -r Kbuild kernel include $(BUILD)/lint/$$k/; \
 		echo "== W=1 C=1 against $$k"; \
-		$(MAKE) -s -C /lib/modules/$$k/build M=$(BUILD)/lint/$$k W=1 C=1 modules 2>&1 | \
-			tee $(BUILD)/lint/$$k.log; \
+		rc=0; $(MAKE) -s -C /lib/modules/$$k/build M=$(BUILD)/lint/$$k W=1 C=1 modules \
+			> $(BUILD)/lint/$$k.log 2>&1 || rc=$$?; \
+		cat $(BUILD)/lint/$$k.log; \
+		if [ $$rc -ne 0 ]; then \
+			echo "lint: the W=1 C=1 build against $$k failed (exit $$rc)"; exit 1; fi; \
 		if grep -E 'warning|error' $(BUILD)/lint/$$k.log; then \
 			echo "lint: warnings against $$k"; exit 1; fi; \
 	done
 	@$(MAKE) -s checkpatch
+	@scripts/lint-selftests.sh
 
 checkpatch:
 	@scripts/checkpatch.sh kernel/*.c kernel/*.h include/fan/fan_map.h \

@@ -7,7 +7,11 @@
 # reuses) the debug kernel, then boots each kernel in the VM and runs the
 # selftests over a veth underlay and over the emulated IPoIB fabric, and
 # DEBUG_TESTS on the debug kernel (KASAN, kmemleak, lockdep).  Ends with
-# the line "N passed, N failed" (KTAP subtests plus the other steps).
+# the line "N passed, N failed, N skipped" (KTAP subtests plus the other
+# steps), after a line per VM run with its own counts.  A skip is
+# listed with its reason, and fails the run unless selftests/expected-skips
+# expects it on that kernel and underlay; a VM that dies counts every test
+# it did not report as failed.
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
 # subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
@@ -28,7 +32,10 @@ kvers=${KVERS:-$(for k in $(ls /lib/modules | sort -V); do
 underlays=${FAN_UNDERLAYS:-ib veth}
 passed=0
 failed=0
+skipped=0
 failures=()
+skips=()
+per_run=()
 lost=()
 why=()
 
@@ -229,8 +236,52 @@ failed=$((failed + u_fail))
 step "fuzz: fanctl's parsers, ${FUZZ_SECONDS:-15} s each" "$out/fuzz.log" \
 	scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
+# The detectors' own positive controls: a splat, new taint, a skip and a
+# hang must each be seen (selftests/vm/selftest.sh), on the newest kernel.
+newest=${kvers% }
+newest=${newest##* }
+step "VM runner and run_tests.sh detect splats, taint, skips, hangs on $newest" \
+	"$out/vm-selftest.log" selftests/vm/selftest.sh "$newest"
+
 echo "== waiting for the VM runs ($(( $(date +%s) - start ))s so far)"
 wait "$queue_pid"
+
+# The skips make check accepts: "KERNEL UNDERLAY TEST SUBTEST  reason",
+# globs, '-' as SUBTEST for a whole test file (selftests/expected-skips).
+expected_skips=()
+while read -r ek eu et es _; do
+	case $ek in ''|'#'*) continue ;; esac
+	expected_skips+=("$ek $eu $et $es")
+done < selftests/expected-skips
+
+skip_expected()	# KVER UNDERLAY TEST SUBTEST
+{
+	local e ek eu et es
+	for e in "${expected_skips[@]}"; do
+		read -r ek eu et es <<< "$e"
+		# shellcheck disable=SC2053 # globs on purpose
+		[[ $1 == $ek && $2 == $eu && $3 == $et && $4 == $es ]] && return 0
+	done
+	return 1
+}
+
+# ktap_skips LOG: "TEST<TAB>SUBTEST<TAB>REASON" per skip, SUBTEST '-' for
+# a test file that skipped itself; a debug VM's "taken by another VM"
+# is no skip (another VM ran it).
+ktap_skips()
+{
+	awk '
+		/^# selftests: net: / { t = $4 }
+		/^# ok [0-9]+ .* # SKIP/ {
+			s = $0; sub(/^# ok [0-9]+ /, "", s)
+			r = s; sub(/ # SKIP.*/, "", s); sub(/.* # SKIP ?/, "", r)
+			printf "%s\t%s\t%s\n", t, s, r
+		}
+		/^ok [0-9]+ selftests: net: .* # SKIP/ && !/# SKIP taken by another VM/ {
+			r = $0; sub(/.* # SKIP ?/, "", r)
+			printf "%s\t-\t%s\n", $5, r
+		}' "$1"
+}
 
 for r in "${runs[@]}"; do
 	# shellcheck disable=SC2086
@@ -242,17 +293,44 @@ for r in "${runs[@]}"; do
 	grep -E '^(not )?ok |^# (not )?ok |^(# )?# slowest: |^# Totals|^run-vm|^# kmemleak' "$log"
 	# Subtests of each test file, then the per-file verdicts that
 	# failed (a file that dies early has no subtests to show it).
-	s_pass=$(grep -cE '^# ok [0-9]+ ' "$log")
+	s_pass=$(grep -E '^# ok [0-9]+ ' "$log" | grep -cv ' # SKIP')
 	s_fail=$(grep -cE '^# not ok [0-9]+ ' "$log")
 	f_fail=$(grep -cE '^not ok [0-9]+ ' "$log")
+	r_skip=0 r_bad=0
+	while IFS=$'\t' read -r st ss sr; do
+		[ -n "$st" ] || continue
+		if skip_expected "$k" "$ul" "$st" "$ss"; then
+			r_skip=$((r_skip + 1))
+			skips+=("$k/$ul: $st: $ss: $sr")
+		else
+			r_bad=$((r_bad + 1))
+			failures+=("unexpected skip on $k/$ul: $st: $ss: $sr (not in selftests/expected-skips)")
+		fi
+	done < <(ktap_skips "$log")
+	# A VM that died or hung lost the tests it did not report: each
+	# counts as a failure (one per test file, and the final check).
+	# The debug VMs share one list: their lost tests are counted below.
+	r_lost=0
+	if [ "${3%%:*}" != debug ]; then
+		case $3 in all) planned=$(wc -w <<< "$all_tests") ;; *) planned=$(wc -w <<< "$ul_tests") ;; esac
+		reported=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
+		r_lost=$((planned + 1 - reported))
+		[ "$r_lost" -gt 0 ] || r_lost=0
+	fi
+	r_fail=$((s_fail + f_fail + r_bad + r_lost))
 	passed=$((passed + s_pass))
-	failed=$((failed + s_fail + f_fail))
-	if [ "$rc" -ne 0 ] || [ "$s_fail" -ne 0 ] || [ "$f_fail" -ne 0 ]; then
+	failed=$((failed + r_fail))
+	skipped=$((skipped + r_skip))
+	lost_txt=
+	[ "$r_lost" -eq 0 ] || lost_txt=" ($r_lost tests lost)"
+	per_run+=("$k/$ul ($3): $s_pass passed, $r_fail failed$lost_txt, $r_skip skipped")
+	if [ "$rc" -ne 0 ] || [ "$s_fail" -ne 0 ] || [ "$f_fail" -ne 0 ] || [ "$r_lost" -ne 0 ]; then
 		failures+=("selftests on $k/$ul (exit $rc, log: $log)")
 		why+=("$log")
-		# No KTAP at all: the VM itself failed; count it.
-		if [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; then
-			failed=$((failed + 1))
+		if [ "$r_lost" -gt 0 ] || { [ "$s_fail" -eq 0 ] && [ "$f_fail" -eq 0 ]; }; then
+			# The VM itself failed: at least one failure, and its
+			# last words below.
+			[ "$r_fail" -gt 0 ] || failed=$((failed + 1))
 			lost+=("$log")
 		fi
 	fi
@@ -267,7 +345,10 @@ if [ -n "$debug" ]; then
 	if [ "$ran" = "$want" ]; then
 		echo "== debug kernel: each of its $(wc -w <<< "$debug_tests") tests ran once"
 	else
+		# Each test no VM reported is lost: a failure of its own.
+		missing=$(comm -23 <(echo "$want") <(echo "$ran") | grep -c .)
 		result fail "debug kernel: tests not run exactly once: $(comm -3 <(echo "$want") <(echo "$ran") | tr -s '\n\t' '  ')"
+		[ "$missing" -le 1 ] || failed=$((failed + missing - 1))
 	fi
 fi
 
@@ -282,9 +363,16 @@ for log in "${lost[@]}"; do
 	tail -40 "$log"
 done
 echo
-echo "make check: $(( $(date +%s) - start ))s on kernels: $kvers"
+echo "make check: $(( $(date +%s) - start ))s on kernels: $kvers${debug:+ and the debug kernel $debug}"
+for s in "${skips[@]}"; do
+	echo "skipped (expected): $s"
+done
 for f in "${failures[@]}"; do
 	echo "failed: $f"
 done
-echo "$passed passed, $failed failed"
+echo "selftests per VM run (the debug kernel's tests are shared by its VMs):"
+for p in "${per_run[@]}"; do
+	echo "  $p"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

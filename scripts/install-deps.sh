@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=4
+version=5
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -24,9 +24,32 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 
+# bookworm-backports (the 6.12 kernel) from the mirror this machine
+# already uses for bookworm: its one-line or deb822 sources.
+debian_mirror()
+{
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" && $0 ~ / bookworm( |$)/ {
+			for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk 'BEGIN { RS = ""; FS = "\n" }
+			/(^|\n)Suites:[^\n]*bookworm( |\n|$)/ {
+				for (i = 1; i <= NF; i++) if ($i ~ /^URIs:/) {
+					split($i, u, /[ \t]+/); print u[2]; exit } }' "$f"
+	done
+}
 bpo=/etc/apt/sources.list.d/bookworm-backports.list
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-	echo 'deb http://deb.debian.org/debian bookworm-backports main' > "$bpo"
+	mirror=$(debian_mirror | head -n 1)
+	if [ -z "$mirror" ]; then
+		echo "install-deps: no bookworm source in /etc/apt to take the mirror from" >&2
+		exit 1
+	fi
+	echo "deb $mirror bookworm-backports main" > "$bpo"
 fi
 apt-get update -q
 
@@ -35,7 +58,7 @@ pkgs=(
 	build-essential make gcc bc flex bison libelf-dev libssl-dev kmod dwarves
 	sparse pkg-config libmnl-dev libnftnl-dev libcmocka-dev
 	# the VM
-	qemu-system-x86 busybox-static
+	qemu-system-x86 busybox-static cpio
 	# tests, demo and benchmark
 	iproute2 iputils-ping iperf3 ethtool nftables dnsmasq-base tcpdump
 	ifupdown containernetworking-plugins jq python3 gnuplot-nox

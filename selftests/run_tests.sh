@@ -65,18 +65,61 @@ fi
 # One extra result: unloading the module and the final log check.
 ktap_set_plan $((${#tests[@]} + 1))
 ktap_print_msg "kernel $kver, timeout ${timeout}s per test"
+# The debug kernel's factor for waits, as in net/fan_lib.sh.
+if [ -z "${FAN_SLOW:-}" ]; then
+	FAN_SLOW=1
+	[ -e /sys/kernel/debug/kmemleak ] && FAN_SLOW=4
+fi
 
 mark()
 {
 	echo "fan-selftest: $*" > /dev/kmsg
 }
 
+# The live kernel log: a follower from here on (the ring buffer may drop
+# what a long test logged before the check reads it).  The tests'
+# dmesg_check reads the same file (FAN_KMSG_LOG, lib/dmesg.sh).
+FAN_KMSG_LOG=$(mktemp /tmp/fan-kmsg.XXXXXX)
+export FAN_KMSG_LOG
+dmesg -w > "$FAN_KMSG_LOG" 2>/dev/null &
+kmsg_pid=$!
+trap 'kill $kmsg_pid 2>/dev/null' EXIT
+
 # splats_since MARKER: kernel splats logged after MARKER.
 splats_since()
 {
-	dmesg | log_after_marker "$1" | splat_filter
+	kernel_log | log_after_marker "$1" | splat_filter
 }
 
+# netns_settled: wait until the namespaces deleted so far are gone, so
+# that what their teardown logs (say "unregister_netdevice: waiting",
+# printed after 10 s) counts for the test that deleted them.  The kernel
+# cleans up dead namespaces in batches, one batch at a time, and waits
+# for the devices' last references within the batch.  A veth pair with
+# one end in a namespace deleted now vanishes when that namespace's
+# batch runs; a second such namespace is in a later batch than every
+# namespace deleted before the first vanished, so when its veth goes,
+# those batches are complete.  Returns 1 after SECONDS (default 30, times
+# FAN_SLOW) without that.
+netns_settled()
+{
+	local ns=fan-settle-$$ limit=$(( ${1:-30} * FAN_SLOW )) t0=$SECONDS round
+	for round in 1 2; do
+		ip netns add "$ns" || return 1
+		if ! ip link add fan-settle0 type veth peer name fan-settle1 netns "$ns"; then
+			ip netns del "$ns"
+			return 1
+		fi
+		ip netns del "$ns"
+		while [ -e /sys/class/net/fan-settle0 ]; do
+			[ $((SECONDS - t0)) -lt "$limit" ] || return 1
+			sleep 0.2
+		done
+	done
+}
+
+# Taint at the start: fan.ko's load adds O and E, which are expected.
+read -r taint_start < /proc/sys/kernel/tainted
 # Load the module; modprobe its dependencies first (insmod does not).
 [ -r "$module" ] || ktap_exit_fail_msg "no module $module (make modules?)"
 mark "load $module"
@@ -116,12 +159,17 @@ for t in "${tests[@]}"; do
 	fi
 	marker="run $t $$ $KTAP_TESTNO"
 	mark "$marker"
+	read -r taint_before < /proc/sys/kernel/tainted
 	start=$(date +%s%N)
+	tlog=$(mktemp /tmp/fan-test-out.XXXXXX)
 	# timeout(1) signals the whole process group: stray children die too.
 	(cd "$netdir" && if [ -x "$path" ]; then exec timeout -k 10 "$timeout" "$path"
 		else exec timeout -k 10 "$timeout" bash "$path"; fi) < /dev/null 2>&1 |
-		sed -u 's/^/# /'
+		sed -u 's/^/# /' | tee "$tlog"
 	rc=${PIPESTATUS[0]}
+	# A test that skips itself says why in its plan line ("1..0 # SKIP why").
+	skip_why=$(sed -n 's/^# 1\.\.0 # SKIP //p' "$tlog" | head -n 1)
+	rm -f "$tlog"
 	secs=$(( ($(date +%s%N) - start) / 1000000 ))
 	echo "# $t: exit $rc after $((secs / 1000)).$(printf '%03d' $((secs % 1000)))s"
 
@@ -148,18 +196,27 @@ for t in "${tests[@]}"; do
 	[ -z "$stale" ] || rm -rf $stale
 	[ -z "$stale" ] || echo "# $t left files in $fanctl_run, deleted: $(echo "$stale" | tr '\n' ' ')"
 
+	settled=1
+	netns_settled || settled=0
+	[ "$settled" = 1 ] || echo "# the namespaces $t deleted were not gone after $((30 * FAN_SLOW)) s"
 	splats=$(splats_since "fan-selftest: $marker")
+	tainted=$(taint_new "$taint_before")
 	if [ -n "$splats" ]; then
 		echo "# kernel splat during $t:"
 		echo "$splats" | sed 's/^/#   /'
 		ktap_test_fail "$name # kernel splat"
+	elif [ -n "$tainted" ]; then
+		echo "# $t tainted the kernel: $tainted"
+		ktap_test_fail "$name # taint $tainted"
+	elif [ "$settled" = 0 ]; then
+		ktap_test_fail "$name # namespace teardown hung"
 	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		ktap_test_fail "$name # TIMEOUT $timeout seconds"
 	elif [ -n "$left$stale" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq "$KSFT_SKIP" ]; }; then
 		# (a failed test keeps its exit code as the reason)
 		ktap_test_fail "$name # left${left:+ namespaces}${stale:+ files in $fanctl_run}"
 	elif [ "$rc" -eq "$KSFT_SKIP" ]; then
-		ktap_test_skip "$name"
+		ktap_test_skip_why "${skip_why:-no reason given}" "$name"
 	elif [ "$rc" -eq 0 ]; then
 		ktap_test_pass "$name"
 	else
@@ -205,7 +262,9 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 fi
 splats=$(splats_since "fan-selftest: $marker")
 [ -z "$splats" ] || echo "$splats" | sed 's/^/# splat: /'
-if [ "$unloaded" = 1 ] && [ -z "$leak" ] && [ -z "$splats" ]; then
+tainted=$(taint_new "$taint_start")
+[ -z "$tainted" ] || echo "# the run tainted the kernel: $tainted"
+if [ "$unloaded" = 1 ] && [ -z "$leak" ] && [ -z "$splats" ] && [ -z "$tainted" ]; then
 	ktap_test_pass "$name"
 else
 	ktap_test_fail "$name"

@@ -186,7 +186,7 @@ dmesg_check()
 	if [ -z "$_DMESG_MARK" ]; then
 		echo "# dmesg_check: cannot write /dev/kmsg, checking the whole log"
 	fi
-	splats=$(dmesg 2>/dev/null | log_after_marker "${_DMESG_MARK:-\$\$no marker\$\$}" | splat_filter)
+	splats=$(kernel_log | log_after_marker "${_DMESG_MARK:-\$\$no marker\$\$}" | splat_filter)
 	if [ -n "$splats" ]; then
 		echo "# kernel splat:"
 		# shellcheck disable=SC2001 # per line, not per string

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/fan_lib.sh"
 
 if ! grep -q '^ipip ' /proc/modules; then
-	modprobe ipip || ktap_skip_all "ipip.ko cannot be loaded"
+	modprobe ipip || ktap_exit_fail_msg "ipip.ko cannot be loaded"
 	# Other tests should not find tunl0 in their namespaces.
 	cleanup_add "rmmod ipip 2>/dev/null"
 fi

@@ -241,7 +241,8 @@ subtest()
 	[ -n "$out" ] && ktap_print_msg "$out"
 	case $rc in
 	0) ktap_test_pass "$name" ;;
-	"$KSFT_SKIP") ktap_test_skip "$name" ;;
+	# The reason is the last line CMD printed.
+	"$KSFT_SKIP") ktap_test_skip_why "${out##*$'\n'}" "$name" ;;
 	*) ktap_test_fail "$name" ;;
 	esac
 }
@@ -270,5 +271,6 @@ fan_finish()
 }
 
 ktap_print_header
-fan_modules || ktap_skip_all "fan.ko cannot be loaded"
+# make modules builds both: a module that does not load fails the test.
+fan_modules || ktap_exit_fail_msg "fan.ko (or, on the ib underlay, ipoib_emu.ko) cannot be loaded (make modules)"
 

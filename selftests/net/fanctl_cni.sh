@@ -27,7 +27,7 @@ cni_run()	# HOST CONTAINER COMMAND
 test_cni()
 {
 	[ -x "$CNI_PATH/bridge" ] && [ -x "$CNI_PATH/host-local" ] ||
-		{ echo "CNI plugins not installed"; return "$KSFT_SKIP"; }
+		{ echo "CNI plugins not installed (make deps installs containernetworking-plugins)"; return 1; }
 	expect_rc 0 f1 up $OV ib0/16 || return 1
 	expect_rc 0 f2 up $OV ib0/16 || return 1
 	ip netns add k1-$sfx || return 1

@@ -48,7 +48,7 @@ test_up_all()
 	expect_rc 0 f1 up -a -c "$tmp/fan" || return 1
 	h1 ip -o addr show dev $BR1 | grep -q 250.3.4.1/24 || fail "first fan" || return 1
 	h1 ip -o addr show dev fan-100-65-0 | grep -q 100.65.0.1/18 || fail "second fan" || return 1
-	h1 ip link show fan-241-3-4 2>/dev/null && fail "off line brought up" && return 1
+	if h1 ip link show fan-241-3-4 2>/dev/null; then fail "off line brought up"; return 1; fi
 	# again: a no-op
 	before=$(snapshot "$H1")
 	expect_rc 0 f1 up -a -c "$tmp/fan" || return 1
@@ -68,11 +68,11 @@ test_iface_filter()
 	CONF
 	expect_rc 0 f1 up -a -c "$tmp/fan" --iface ib1 || return 1
 	h1 ip link show fan-240-0-5 >/dev/null || fail "ib1 fan not up" || return 1
-	h1 ip link show $BR1 2>/dev/null && fail "ib0 fan brought up for ib1" && return 1
+	if h1 ip link show $BR1 2>/dev/null; then fail "ib0 fan brought up for ib1"; return 1; fi
 	expect_rc 0 f1 up -a -c "$tmp/fan" --iface ib0 || return 1
 	h1 ip link show $BR1 >/dev/null || fail "ib0 fan not up" || return 1
 	expect_rc 0 f1 down -a -c "$tmp/fan" --iface ib1 || return 1
-	h1 ip link show fan-240-0-5 2>/dev/null && fail "ib1 fan still up" && return 1
+	if h1 ip link show fan-240-0-5 2>/dev/null; then fail "ib1 fan still up"; return 1; fi
 	h1 ip link show $BR1 >/dev/null || fail "ib0 fan went down with ib1" || return 1
 	expect_rc 0 f1 down -a -c "$tmp/fan" || return 1
 	h1 ip link del ib1

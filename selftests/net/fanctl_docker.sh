@@ -459,18 +459,26 @@ memcg_warm_up()
 broken=
 run_step()
 {
-	local name=$1 rc t0=$SECONDS
+	local name=$1 rc t0=$SECONDS why
 	if [ -n "$broken" ] && [ "${3:-}" != always ]; then
 		ktap_test_skip "$name: $broken failed"
 		return
 	fi
+	rm -f "$tmp/failed"
 	"$2" > "$tmp/step.out" 2>&1
 	rc=$?
+	# The reason of a skip: the last line the step printed.
+	why=$(tail -n 1 "$tmp/step.out")
 	echo "($((SECONDS - t0)) s)" >> "$tmp/step.out"
 	ktap_print_msg "$(< "$tmp/step.out")"
+	# A fail() anywhere in the step fails it (fanctl_lib.sh).
+	if [ -e "$tmp/failed" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq "$KSFT_SKIP" ]; }; then
+		ktap_print_msg "a check failed, but $2 went on and returned $rc"
+		rc=1
+	fi
 	case $rc in
 	0) ktap_test_pass "$name" ;;
-	"$KSFT_SKIP") ktap_test_skip "$name" ;;
+	"$KSFT_SKIP") ktap_test_skip_why "${why:-no reason given}" "$name" ;;
 	*) ktap_test_fail "$name"; broken=${broken:-$name} ;;
 	esac
 }
@@ -479,14 +487,15 @@ trap 'docker_cleanup; cleanup' EXIT
 [ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
 [ -x "$DOCKERD" ] && [ -x "$DOCKER" ] && command -v containerd >/dev/null &&
 	command -v runc >/dev/null ||
-	ktap_skip_all "no $DOCKERD, $DOCKER, containerd or runc (apt-get install docker.io)"
-command -v busybox >/dev/null || ktap_skip_all "no busybox (apt-get install busybox-static)"
-command -v jq >/dev/null || ktap_skip_all "no jq"
-[ -x "$FANCTL" ] || ktap_skip_all "$FANCTL not built (make -C tools/fanctl)"
-[ -e /sys/fs/cgroup/cgroup.controllers ] || ktap_skip_all "no cgroup2 on /sys/fs/cgroup"
-load_module fan || ktap_skip_all "fan.ko not found for $kver (make modules)"
-load_module ipoib_emu || ktap_skip_all "ipoib_emu.ko not found for $kver (make modules)"
-setup_hosts || ktap_skip_all "cannot set up the test hosts"
+	ktap_exit_fail_msg "no $DOCKERD, $DOCKER, containerd or runc (make deps installs docker.io)"
+# make deps installs all of these: missing, the test fails.
+command -v busybox >/dev/null || ktap_exit_fail_msg "no busybox (make deps installs busybox-static)"
+command -v jq >/dev/null || ktap_exit_fail_msg "no jq (make deps)"
+[ -x "$FANCTL" ] || ktap_exit_fail_msg "$FANCTL not built (make -C tools/fanctl)"
+[ -e /sys/fs/cgroup/cgroup.controllers ] || ktap_exit_fail_msg "no cgroup2 on /sys/fs/cgroup"
+load_module fan || ktap_exit_fail_msg "fan.ko not found for $kver (make modules)"
+load_module ipoib_emu || ktap_exit_fail_msg "ipoib_emu.ko not found for $kver (make modules)"
+setup_hosts || ktap_exit_fail_msg "cannot set up the test hosts"
 memcg_warm_up
 ktap_print_header
 ktap_set_plan 10

@@ -56,10 +56,10 @@ test_hooks()
 	expect_rc 0 ifupdown up || return 1
 	h1 ip -o addr show dev $BR1 | grep -q "250.3.4.1/24" || fail "fan not up: $out" || return 1
 	[ -s "$(rundir "$H1")/dnsmasq-$BR1.pid" ] || fail "no dnsmasq" || return 1
-	h1 ip link show fan-240-3-4 2>/dev/null && fail "ib7's fan brought up for ib0" && return 1
+	if h1 ip link show fan-240-3-4 2>/dev/null; then fail "ib7's fan brought up for ib0"; return 1; fi
 	expect_rc 0 ifupdown down || return 1
 	nothing_left "$H1" || return 1
-	h1 ip -o addr show dev ib0 | grep -q inet && fail "ib0 still configured" && return 1
+	if h1 ip -o addr show dev ib0 | grep -q inet; then fail "ib0 still configured"; return 1; fi
 	return 0
 }
 

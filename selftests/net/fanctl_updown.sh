@@ -114,7 +114,7 @@ test_ubuntu_forms()
 	h1 ip link show $BR1 | grep -q "mtu 1500" || fail "mtu" || return 1
 	h1 ip link show $BR1 | grep -q "alias fanctl $OV $A1/16 host-reserve 9 no-nat mtu 1500" ||
 		fail "alias: $(h1 ip link show $BR1)" || return 1
-	h1 nft list table ip fanctl 2>/dev/null && fail "no-nat made a table" && return 1
+	if h1 nft list table ip fanctl 2>/dev/null; then fail "no-nat made a table"; return 1; fi
 	# down by another spelling of the same underlay
 	expect_rc 0 f1 down $OV 10.7.0.0/16 || return 1
 	nothing_left "$H1" || return 1
@@ -151,7 +151,7 @@ test_down_everything()
 	expect_rc 0 f1 up 100.64.0.0/10 ib0/24 || return 1
 	expect_rc 0 f1 down -e || return 1
 	nothing_left "$H1" || return 1
-	h1 pgrep -f "dnsmasq.*$BR1" && fail "dnsmasq still runs" && return 1
+	if h1 pgrep -f "dnsmasq.*$BR1"; then fail "dnsmasq still runs"; return 1; fi
 	return 0
 }
 

@@ -46,7 +46,7 @@ stat1() { in1 cat "/sys/class/net/ib0/statistics/$1"; }
 
 ktap_print_header
 [ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
-ipoib_emu_load || ktap_skip_all "ipoib_emu.ko not found for $(uname -r) (build it first)"
+ipoib_emu_load || ktap_exit_fail_msg "ipoib_emu.ko not found for $(uname -r) (make modules)"
 trap cleanup EXIT
 tmp=$(mktemp -d) || exit "$KSFT_FAIL"
 ktap_set_plan 19

@@ -42,7 +42,7 @@ lladdr_bytes() { echo "$1" | tr ':' '\n' | wc -l; }
 ktap_print_header
 [ "$(id -u)" = 0 ] || ktap_skip_all "needs root"
 command -v python3 >/dev/null || ktap_skip_all "needs python3"
-ipoib_emu_load || ktap_skip_all "ipoib_emu.ko not found for $(uname -r) (build it first)"
+ipoib_emu_load || ktap_exit_fail_msg "ipoib_emu.ko not found for $(uname -r) (make modules)"
 trap cleanup EXIT
 ktap_set_plan 11
 

@@ -5,7 +5,7 @@
 # below a tmpfs; stage 1, initramfs-init, did the mounts).  Runs the
 # command from the control share, saves its exit code and the kernel log
 # there, and powers off.
-# Splat detection happens on the host over the saved log.
+# Splat detection happens on the host over the followed log.
 
 set -u
 [ -e /.fan-vm/trace ] && { PS4='+ $(cut -d" " -f1 /proc/uptime) '; set -x; }
@@ -61,6 +61,13 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	cat /sys/kernel/debug/kmemleak > "$ctl/kmemleak"
 fi
 
+# The host checks the followed log, which has what scrolled out of the
+# ring buffer too: wait until it has everything up to here.
+echo "fan-vm: log end" > /dev/kmsg
+for _ in $(seq 50); do
+	grep -q 'fan-vm: log end' "$ctl/dmesg.live" 2>/dev/null && break
+	sleep 0.1
+done
 kill "$live" 2>/dev/null
 dmesg > "$ctl/dmesg" 2>&1
 echo "$rc" > "$ctl/rc"

@@ -359,9 +359,10 @@ for attempt in 1 2; do
 	break
 done
 
-# No final log if the VM hung or died: use what the live follower saw.
-log=$ctl/dmesg
-[ -e "$log" ] || log=$ctl/dmesg.live
+# The followed log (the final dmesg lacks what scrolled out of the ring
+# buffer); the final one if the follower did not get to the end.
+log=$ctl/dmesg.live
+grep -q 'fan-vm: log end' "$log" 2>/dev/null || [ ! -e "$ctl/dmesg" ] || log=$ctl/dmesg
 if [ -n "$dmesg_out" ] && [ -e "$log" ]; then
 	cp "$log" "$dmesg_out"
 fi
@@ -395,7 +396,14 @@ if [ ! -s "$ctl/rc" ]; then
 fi
 rc=$(cat "$ctl/rc")
 
-splats=$(log_after_marker "fan-vm: command start" < "$ctl/dmesg" | splat_filter)
+# The followed log, complete up to its end marker, has what scrolled out
+# of the ring buffer too; the final dmesg only if the follower died.
+checked=$ctl/dmesg.live
+if ! grep -q 'fan-vm: log end' "$checked" 2>/dev/null; then
+	echo "run-vm: the followed kernel log is incomplete; checking the final dmesg" >&2
+	checked=$ctl/dmesg
+fi
+splats=$(log_after_marker "fan-vm: command start" < "$checked" | splat_filter)
 if [ -s "$ctl/kmemleak" ]; then
 	splats+=$'\n'"kmemleak: $(cat "$ctl/kmemleak")"
 fi

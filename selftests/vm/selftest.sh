@@ -4,7 +4,10 @@
 # Self-check of run-vm.sh on one kernel (default: all installed): exit code
 # pass-through, FAN_IN_VM, writable cwd share at the same path, writable
 # root that does not leak to the host, modules from the host, the
-# mounts tests rely on, splat detection (exit 3) and the timeout (124).
+# mounts tests rely on, splat detection (exit 3) and the timeout (124);
+# the splat pattern and the taint check on sample input, and run_tests.sh
+# on fake tests (a splat, new taint and a skip must show in its verdicts;
+# needs make modules).  make check runs it on the newest kernel.
 # KTAP output.  Usage: selftests/vm/selftest.sh [KVER...]
 
 # shellcheck source-path=SCRIPTDIR
@@ -18,8 +21,59 @@ if [ ${#kvers[@]} -eq 0 ]; then
 	mapfile -t kvers < <(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V)
 fi
 
+# shellcheck source=../lib/dmesg.sh
+. "$here/../lib/dmesg.sh"
+top=$(cd "$here/../.." && pwd)
+
 ktap_print_header
-ktap_set_plan $((${#kvers[@]} * 4))
+ktap_set_plan $((${#kvers[@]} * 5 + 2))
+
+# The splat pattern on the lines real splats begin with (no VM needed),
+# and on the lines that must pass.
+splat_lines=(
+	"WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 f+0x1/0x2"
+	"BUG: KASAN: slab-use-after-free in fan_xmit+0x1/0x2"
+	"kernel BUG at net/core/skbuff.c:123!"
+	"invalid opcode: 0000 [#1] PREEMPT SMP NOPTI"
+	"Oops: general protection fault, probably for non-canonical address"
+	"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:"
+	"rcu: INFO: rcu_sched self-detected stall on CPU"
+	"INFO: task kworker/0:1:12 blocked for more than 122 seconds."
+	"watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [ip:99]"
+	"refcount_t: underflow; use-after-free."
+	"unregister_netdevice: waiting for ftun0 to become free. Usage count = 2"
+	"unreferenced object 0xffff888 (size 64): kmemleak"
+	"Kernel panic - not syncing: Fatal exception"
+	"BUG: sleeping function called from invalid context at mm/slab.h:1"
+	"WARNING: possible circular locking dependency detected"
+)
+quiet_lines=(
+	"fan: loading out-of-tree module taints kernel."
+	"fan: module verification failed: signature and/or required key missing - tainting kernel"
+	"fan-selftest: run fan_basic.sh 1 2"
+	"fan-vm: command start"
+	"br0: port 1(veth0) entered forwarding state"
+)
+missed=()
+for l in "${splat_lines[@]}"; do
+	splat_filter <<< "$l" > /dev/null || missed+=("not matched: $l")
+done
+for l in "${quiet_lines[@]}"; do
+	! splat_filter <<< "$l" > /dev/null || missed+=("matched: $l")
+done
+if [ ${#missed[@]} -eq 0 ]; then
+	ktap_test_pass "splat pattern: ${#splat_lines[@]} splat lines matched, ${#quiet_lines[@]} others not"
+else
+	ktap_print_msg "$(printf '%s\n' "${missed[@]}")"
+	ktap_test_fail "splat pattern: ${#splat_lines[@]} splat lines matched, ${#quiet_lines[@]} others not"
+fi
+# taint_new on a fake /proc value: O and E pass, W and D do not.
+if [ "$(FAN_TAINT_NOW=$((4096 | 8192 | 512 | 128)) taint_new 4096)" = "0x280 (DW)" ] &&
+   [ -z "$(FAN_TAINT_NOW=$((4096 | 8192)) taint_new 0)" ]; then
+	ktap_test_pass "taint: W and D are new taint, O and E are not"
+else
+	ktap_test_fail "taint: W and D are new taint, O and E are not"
+fi
 
 work=$(mktemp -d "$PWD/.fan-vm-selftest.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
@@ -71,6 +125,35 @@ for k in "${kvers[@]}"; do
 	else
 		ktap_print_msg "rc=$rc"$'\n'"$out"
 		ktap_test_fail "$k: a kernel WARNING fails the run with exit 3"
+	fi
+
+	# run_tests.sh on tests that misbehave: a splat (an RCU stall line),
+	# new taint and a skip must each show in its verdict.
+	if [ -r "$top/build/modules/$k/fan.ko" ]; then
+		printf '%s\n' '#!/bin/bash' \
+			'echo "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks: probe" > /dev/kmsg' \
+			> "$work/t-splat.sh"
+		printf '%s\n' '#!/bin/bash' 'echo 512 > /proc/sys/kernel/tainted' > "$work/t-taint.sh"
+		printf '%s\n' '#!/bin/bash' 'echo "1..0 # SKIP probe reason"; exit 4' > "$work/t-skip.sh"
+		printf '%s\n' '#!/bin/bash' 'exit 0' > "$work/t-pass.sh"
+		chmod +x "$work"/t-*.sh
+		out=$("$here/run-vm.sh" -k "$k" --timeout 600 -- "$top/selftests/run_tests.sh" \
+			"$work/t-pass.sh" "$work/t-splat.sh" "$work/t-taint.sh" "$work/t-skip.sh" 2>&1)
+		rc=$?
+		if [ "$rc" = 3 ] &&
+		   grep -q "^ok 1 selftests: net: $work/t-pass.sh\$" <<< "$out" &&
+		   grep -q "^not ok 2 selftests: net: $work/t-splat.sh # kernel splat" <<< "$out" &&
+		   grep -q "^not ok 3 selftests: net: $work/t-taint.sh # taint 0x200 (W)" <<< "$out" &&
+		   grep -q "^ok 4 selftests: net: $work/t-skip.sh # SKIP probe reason" <<< "$out" &&
+		   grep -q "^not ok 5 fan: rmmod and final kernel log check" <<< "$out"; then
+			ktap_test_pass "$k: run_tests.sh fails a splat and new taint, gives a skip's reason"
+		else
+			ktap_print_msg "rc=$rc"$'\n'"$out"
+			ktap_test_fail "$k: run_tests.sh fails a splat and new taint, gives a skip's reason"
+		fi
+	else
+		ktap_print_msg "no $top/build/modules/$k/fan.ko (make modules)"
+		ktap_test_fail "$k: run_tests.sh fails a splat and new taint, gives a skip's reason"
 	fi
 
 	# A hang: the runner must kill the VM and still show the kernel log
