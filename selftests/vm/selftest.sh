@@ -6,7 +6,8 @@
 # root that does not leak to the host, modules from the host, the
 # mounts tests rely on, splat detection (exit 3) and the timeout (124);
 # the splat pattern and the taint check on sample input, and run_tests.sh
-# on fake tests (a splat, new taint and a skip must show in its verdicts;
+# on fake tests (a splat, one that scrolled out of the ring buffer, new
+# taint and a skip must show in its verdicts;
 # needs make modules).  make check runs it on the newest kernel.
 # KTAP output.  Usage: selftests/vm/selftest.sh [KVER...]
 
@@ -136,24 +137,35 @@ for k in "${kvers[@]}"; do
 		printf '%s\n' '#!/bin/bash' 'echo 512 > /proc/sys/kernel/tainted' > "$work/t-taint.sh"
 		printf '%s\n' '#!/bin/bash' 'echo "1..0 # SKIP probe reason"; exit 4' > "$work/t-skip.sh"
 		printf '%s\n' '#!/bin/bash' 'exit 0' > "$work/t-pass.sh"
+		# A WARNING that scrolls out of the ring buffer before the
+		# check: only the followed log still has it.
+		printf '%s\n' '#!/bin/bash' \
+			'echo "WARNING: fan-vm probe, then a flood" > /dev/kmsg' \
+			'pad=$(printf "%0200d" 0)' \
+			'for i in $(seq 4000); do echo "fan-vm flood $i $pad" > /dev/kmsg; done' \
+			'dmesg | grep -q "probe, then a flood" && echo "flood too small: the ring buffer kept it"' \
+			> "$work/t-flood.sh"
 		chmod +x "$work"/t-*.sh
 		out=$("$here/run-vm.sh" -k "$k" --timeout 600 -- "$top/selftests/run_tests.sh" \
-			"$work/t-pass.sh" "$work/t-splat.sh" "$work/t-taint.sh" "$work/t-skip.sh" 2>&1)
+			"$work/t-pass.sh" "$work/t-splat.sh" "$work/t-taint.sh" "$work/t-skip.sh" \
+			"$work/t-flood.sh" 2>&1)
 		rc=$?
 		if [ "$rc" = 3 ] &&
 		   grep -q "^ok 1 selftests: net: $work/t-pass.sh\$" <<< "$out" &&
 		   grep -q "^not ok 2 selftests: net: $work/t-splat.sh # kernel splat" <<< "$out" &&
 		   grep -q "^not ok 3 selftests: net: $work/t-taint.sh # taint 0x200 (W)" <<< "$out" &&
 		   grep -q "^ok 4 selftests: net: $work/t-skip.sh # SKIP probe reason" <<< "$out" &&
-		   grep -q "^not ok 5 fan: rmmod and final kernel log check" <<< "$out"; then
-			ktap_test_pass "$k: run_tests.sh fails a splat and new taint, gives a skip's reason"
+		   grep -q "^not ok 5 selftests: net: $work/t-flood.sh # kernel splat" <<< "$out" &&
+		   ! grep -q "flood too small" <<< "$out" &&
+		   grep -q "^not ok 6 fan: rmmod and final kernel log check" <<< "$out"; then
+			ktap_test_pass "$k: run_tests.sh fails a splat (one out of the ring buffer too) and new taint, gives a skip's reason"
 		else
 			ktap_print_msg "rc=$rc"$'\n'"$out"
-			ktap_test_fail "$k: run_tests.sh fails a splat and new taint, gives a skip's reason"
+			ktap_test_fail "$k: run_tests.sh fails a splat (one out of the ring buffer too) and new taint, gives a skip's reason"
 		fi
 	else
 		ktap_print_msg "no $top/build/modules/$k/fan.ko (make modules)"
-		ktap_test_fail "$k: run_tests.sh fails a splat and new taint, gives a skip's reason"
+		ktap_test_fail "$k: run_tests.sh fails a splat (one out of the ring buffer too) and new taint, gives a skip's reason"
 	fi
 
 	# A hang: the runner must kill the VM and still show the kernel log
