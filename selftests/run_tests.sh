@@ -196,9 +196,13 @@ for t in "${tests[@]}"; do
 	[ -z "$stale" ] || rm -rf $stale
 	[ -z "$stale" ] || echo "# $t left files in $fanctl_run, deleted: $(echo "$stale" | tr '\n' ' ')"
 
-	settled=1
+	settled=1 settle_t0=$SECONDS
 	netns_settled || settled=0
-	[ "$settled" = 1 ] || echo "# the namespaces $t deleted were not gone after $((30 * FAN_SLOW)) s"
+	if [ "$settled" = 0 ]; then
+		echo "# the namespaces $t deleted were not gone after $((30 * FAN_SLOW)) s"
+	elif [ $((SECONDS - settle_t0)) -ge 2 ]; then
+		echo "# $t: its namespaces were cleaned up $((SECONDS - settle_t0)) s after it ended"
+	fi
 	splats=$(splats_since "fan-selftest: $marker")
 	tainted=$(taint_new "$taint_before")
 	if [ -n "$splats" ]; then
