@@ -15,7 +15,8 @@
 #   BENCH_SCALE, BENCH_SCALE_REPS   override the defaults (3, 1,
 #                  "1500 2044 4092 65520", "native routed ipip vxlan fan
 #                  fan-direct routed+ct fan+ct fan-direct+ct",
-#                  "wire-mtu whole-gso", "1 256 65000", = REPS)
+#                  "wire-mtu whole-gso", "1 256 65000", = REPS);
+#                  BENCH_SCALE= (set, empty) skips the scale phase
 #   BENCH_TIMEOUT  seconds for the VM (default 3600)
 #   BENCH_CLOCK    icount (default): qemu -icount, guest time counts guest
 #                  instructions, so figures do not follow the host's load
@@ -39,11 +40,11 @@ fi
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_REPS:=2}" "${BENCH_SECS:=1}" "${BENCH_MTUS:=2044}"
-	: "${BENCH_SCALE:=1 256 4096}"
+	: "${BENCH_SCALE=1 256 4096}"
 fi
 : "${BENCH_REPS:=3}" "${BENCH_SECS:=1}" "${BENCH_MTUS:=1500 2044 4092 65520}"
 : "${BENCH_CASES:=native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct}"
-: "${BENCH_COST_MODELS:=wire-mtu whole-gso}" "${BENCH_SCALE:=1 256 65000}"
+: "${BENCH_COST_MODELS:=wire-mtu whole-gso}" "${BENCH_SCALE=1 256 65000}"
 : "${BENCH_SCALE_REPS:=$BENCH_REPS}"
 
 secs() { awk -v s="$1" -v e="$(date +%s)" 'BEGIN { printf "%d:%02d", (e - s) / 60, (e - s) % 60 }'; }

@@ -67,7 +67,7 @@ CASES=${BENCH_CASES:-native routed ipip vxlan fan fan-direct routed+ct fan+ct fa
 COST_MODELS=${BENCH_COST_MODELS:-wire-mtu whole-gso}
 FAN_NL=${FAN_NL:-$top/selftests/net/fan_nl.py}
 FAN_MAP_MODE=${FAN_MAP_MODE:-$top/selftests/bench/fan_map_mode.py}
-SCALE=${BENCH_SCALE:-1 256 65000}
+SCALE=${BENCH_SCALE-1 256 65000}
 SCALE_REPS=${BENCH_SCALE_REPS:-$REPS}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
