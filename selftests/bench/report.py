@@ -23,7 +23,7 @@ CASES = ["native", "routed", "ipip", "vxlan", "fan", "fan-direct",
          "native+ct", "routed+ct", "ipip+ct", "vxlan+ct", "fan+ct",
          "fan-direct+ct"]
 FANS = ("fan", "fan-direct")
-SCALE_CASES = ["routed", "ipip", "vxlan", "fan"]
+SCALE_CASES = ["routed", "ipip", "vxlan", "fan", "fan-direct"]
 UNDERLAY = {"1500": "veth", "2044": "IPoIB datagram (emulated), IB MTU 2048",
             "4092": "IPoIB datagram (emulated), IB MTU 4096",
             "65520": "IPoIB connected (emulated)"}
@@ -436,6 +436,8 @@ def main():
         for n in ns:
             s = {c: summarize(spps[n].get(c, [])) for c in SCALE_CASES}
             for c in SCALE_CASES:
+                if c not in spps[n]:
+                    continue
                 entry = s[c]
                 one = summarize(spps.get(ns[0], {}).get(c, []))
                 r1 = ratio(entry, one)
@@ -446,7 +448,7 @@ def main():
                     entry or {}, vs_first=r1, vs_routed=rr, vs_ipip=ri,
                     hosts=int(n), reached=reached, reached_per_rep=got)
                 spread = "n/a" if not entry else f"{fmt(entry['min'], 'pkt/s')}-{fmt(entry['max'], 'pkt/s')}"
-                name = f"**{c}**" if c == "fan" else c
+                name = f"**{c}**" if c in FANS else c
                 tables.append(f"| {int(n):,} | {name} | "
                               f"{fmt(entry['median'] if entry else None, 'pkt/s')} | {spread} | "
                               f"{fmt_ratio(r1)} | {fmt_ratio(rr)} | {fmt_ratio(ri)} | "
