@@ -9,11 +9,14 @@
 #
 # Environment:
 #   KVER           kernel to boot (default: the newest with headers and image)
-#   BENCH_QUICK=1  a smoke run (~4 min on a quiet machine, ~8 on a busy
-#                  one): one MTU (2044), 2 repetitions, scale to 4096 hosts
-#   BENCH_REPS, BENCH_SECS, BENCH_MTUS, BENCH_CASES, BENCH_SCALE,
-#   BENCH_SCALE_REPS   override the defaults (3, 1, "1500 2044 65520",
-#                  "native routed ipip vxlan fan", "1 256 65000", = REPS)
+#   BENCH_QUICK=1  a smoke run: one MTU (2044), both cost models, every
+#                  case, 2 repetitions, scale to 4096 hosts
+#   BENCH_REPS, BENCH_SECS, BENCH_MTUS, BENCH_CASES, BENCH_COST_MODELS,
+#   BENCH_SCALE, BENCH_SCALE_REPS   override the defaults (3, 1,
+#                  "1500 2044 4092 65520", "native routed ipip vxlan fan
+#                  fan-direct routed+ct fan+ct fan-direct+ct",
+#                  "wire-mtu whole-gso", "1 256 65000", = REPS);
+#                  BENCH_SCALE= (set, empty) skips the scale phase
 #   BENCH_TIMEOUT  seconds for the VM (default 3600)
 #   BENCH_CLOCK    icount (default): qemu -icount, guest time counts guest
 #                  instructions, so figures do not follow the host's load
@@ -37,10 +40,11 @@ fi
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_REPS:=2}" "${BENCH_SECS:=1}" "${BENCH_MTUS:=2044}"
-	: "${BENCH_SCALE:=1 256 4096}"
+	: "${BENCH_SCALE=1 256 4096}"
 fi
-: "${BENCH_REPS:=3}" "${BENCH_SECS:=1}" "${BENCH_MTUS:=1500 2044 65520}"
-: "${BENCH_CASES:=native routed ipip vxlan fan}" "${BENCH_SCALE:=1 256 65000}"
+: "${BENCH_REPS:=3}" "${BENCH_SECS:=1}" "${BENCH_MTUS:=1500 2044 4092 65520}"
+: "${BENCH_CASES:=native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct}"
+: "${BENCH_COST_MODELS:=wire-mtu whole-gso}" "${BENCH_SCALE=1 256 65000}"
 : "${BENCH_SCALE_REPS:=$BENCH_REPS}"
 
 secs() { awk -v s="$1" -v e="$(date +%s)" 'BEGIN { printf "%d:%02d", (e - s) / 60, (e - s) % 60 }'; }
@@ -53,7 +57,7 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- kernel include tools selftests/bench scripts/bench.sh 2>/dev/null ||
 	commit="$commit+dirty"
 echo "==> $cmd on $KVER, commit $commit, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "==> $BENCH_REPS x ${BENCH_SECS}s, MTUs $BENCH_MTUS, cases $BENCH_CASES, scale $BENCH_SCALE"
+echo "==> $BENCH_REPS x ${BENCH_SECS}s, MTUs $BENCH_MTUS, cost models $BENCH_COST_MODELS, cases $BENCH_CASES, scale $BENCH_SCALE"
 
 echo "==> building fan.ko, ipoib_emu.ko, fanctl and fanbench (log: build/bench/build.log)"
 if ! { make modules fanctl KVERS="$KVER" &&
@@ -87,6 +91,7 @@ selftests/vm/run-vm.sh -k "$KVER" --timeout "${BENCH_TIMEOUT:-3600}" \
 	--dmesg "$outdir/dmesg.log" \
 	-e "BENCH_REPS=$BENCH_REPS" -e "BENCH_SECS=$BENCH_SECS" \
 	-e "BENCH_MTUS=$BENCH_MTUS" -e "BENCH_CASES=$BENCH_CASES" \
+	-e "BENCH_COST_MODELS=$BENCH_COST_MODELS" \
 	-e "BENCH_SCALE=$BENCH_SCALE" -e "BENCH_SCALE_REPS=$BENCH_SCALE_REPS" \
 	-- selftests/bench/bench-guest.sh "$raw" < /dev/null || rc=$?
 case $rc in

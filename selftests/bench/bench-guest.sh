@@ -6,35 +6,49 @@
 #   selftests/vm/run-vm.sh -- selftests/bench/bench-guest.sh OUTDIR
 #
 # Two hosts h1, h2 (namespaces) on one underlay, a container behind each
-# host's bridge (c1 250.3.4.2 on h1, c2 250.9.200.7 on h2), and five ways
+# host's bridge (c1 250.3.4.2 on h1, c2 250.9.200.7 on h2), and the ways
 # for c1 to reach c2, all set up side by side and switched per case:
 #
-#   native  h1 -> h2 on the underlay, no container
-#   routed  plain routes, no encapsulation (the limit for any overlay)
-#   ipip    ipip.ko's tunl0 with a route per host (Calico IPIP style)
-#   vxlan   a VXLAN device, route + neighbour + FDB entry per host (flannel)
-#   fan     fanctl up 250.0.0.0/8 ul0/16 (no per-host state)
+#   native      h1 -> h2 on the underlay, no container
+#   routed      plain routes, no encapsulation (the limit for any overlay)
+#   ipip        ipip.ko's tunl0 with a route per host (Calico IPIP style)
+#   vxlan       a VXLAN device, route + neighbour + FDB entry per host
+#   fan         fanctl up 250.0.0.0/8 ul0/16 (no per-host state), IPIP
+#   fan-direct  the same fan, its map in direct mode (IFLA_FAN_MAP_MODE 1,
+#               set with selftests/net/fan_nl.py and read back; a fan.ko
+#               without it: "unsupported", nothing measured)
+#   CASE+ct     CASE with conntrack active on both hosts (an nft rule
+#               matching ct state in the forward chain, as Docker's
+#               iptables rules make it on every Docker host)
 #
-# For each underlay MTU (1500: veth; 2044 and 65520: the emulated IPoIB
-# fabric in datagram and connected mode) and each repetition, every case
-# runs in turn (the order rotates per repetition, so drift hits all cases):
+# For each underlay MTU (1500: veth; 2044, 4092 and 65520: the emulated
+# IPoIB fabric, datagram mode with IB MTU 2048 and 4096, connected mode),
+# each ipoib_emu cost model (BENCH_COST_MODELS; datagram mode only:
+# connected mode has no TSO, so the device never sees a GSO packet) and
+# each repetition, every case runs in turn (the order rotates per
+# repetition, so drift hits all cases):
 # iperf3 TCP 1 and 4 streams, TCP request/response latency and UDP
 # 64-byte packet rate (selftests/bench/fanbench.c), /proc/stat around the
 # single-stream TCP run for the CPU cost.
 #
 # Then the scale phase: c1 sends 64-byte UDP to N = 1, 256, 65000 distinct
 # remote hosts spread over the whole /8 through the fan, ipip, vxlan and
-# routed (each on its own /8 so their per-host state coexists), h2 drops
-# everything at ingress (tc), and the packet rate leaving h1's underlay
-# device is the sender's cost.  /proc/meminfo (Slab + Percpu) around adding
-# each case's per-host state gives the kernel memory per remote host.
+# routed (each on its own /8 so their per-host state coexists), every one
+# of the N hosts in every repetition (fanbench reports how many it
+# reached), h2 drops everything at ingress (tc), and the packet rate
+# leaving h1's underlay device is the sender's cost.  /proc/meminfo (Slab
+# + Percpu) around adding each case's per-host state, and around the
+# first traffic to the new hosts, gives the kernel memory per remote host
+# (the fan's too: it adds no state, so only its traffic can cost any).
 #
 # Raw results go to OUTDIR (one small file per measurement); the host turns
 # them into the tables and the chart (selftests/bench/report.py).
 #
 # Environment: BENCH_REPS (3), BENCH_SECS (seconds per measurement, 1),
-# BENCH_MTUS ("1500 2044 65520"), BENCH_CASES ("native routed ipip vxlan
-# fan"), BENCH_SCALE ("1 256 65000"), BENCH_SCALE_REPS (= BENCH_REPS).
+# BENCH_MTUS ("1500 2044 4092 65520"), BENCH_CASES ("native routed ipip
+# vxlan fan fan-direct routed+ct fan+ct fan-direct+ct"), BENCH_COST_MODELS
+# ("wire-mtu whole-gso"), BENCH_SCALE ("1 256 65000"), BENCH_SCALE_REPS
+# (= BENCH_REPS).
 
 # shellcheck source-path=SCRIPTDIR disable=SC2015
 set -u -o pipefail
@@ -48,9 +62,12 @@ FAN_KO=${FAN_KO:-$top/build/modules/$kver/fan.ko}
 IPOIB_KO=${IPOIB_KO:-$top/build/modules/$kver/ipoib_emu.ko}
 REPS=${BENCH_REPS:-3}
 SECS=${BENCH_SECS:-1}
-MTUS=${BENCH_MTUS:-1500 2044 65520}
-CASES=${BENCH_CASES:-native routed ipip vxlan fan}
-SCALE=${BENCH_SCALE:-1 256 65000}
+MTUS=${BENCH_MTUS:-1500 2044 4092 65520}
+CASES=${BENCH_CASES:-native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct}
+COST_MODELS=${BENCH_COST_MODELS:-wire-mtu whole-gso}
+FAN_NL=${FAN_NL:-$top/selftests/net/fan_nl.py}
+FAN_MAP_MODE=${FAN_MAP_MODE:-$top/selftests/bench/fan_map_mode.py}
+SCALE=${BENCH_SCALE-1 256 65000}
 SCALE_REPS=${BENCH_SCALE_REPS:-$REPS}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -99,6 +116,11 @@ modules()
 	for m in ipip vxlan sch_ingress cls_matchall act_gact; do
 		modprobe -q "$m" || die "modprobe $m"
 	done
+	# Conntrack as on a Docker host: loaded, and active where a rule
+	# needs it (the +ct cases).
+	for m in nf_conntrack nf_conntrack_netlink nf_tables nft_ct; do
+		modprobe -q "$m" || log "modprobe $m failed: the +ct cases will be unsupported"
+	done
 	if [ -r "$IPOIB_KO" ] && ! grep -q '^ipoib_emu ' /proc/modules; then
 		insmod "$IPOIB_KO" || log "ipoib_emu.ko does not load: IPoIB MTUs skipped"
 	fi
@@ -141,13 +163,41 @@ underlay()
 	EOF
 }
 
-# ib_mode MODE: both hosts' ul0 to datagram or connected mode.
-ib_mode()
+# ib_underlay MTU: both hosts' ul0 in the mode and IB MTU that give MTU:
+# 2044 datagram with IB MTU 2048 (2K IB MTU), 4092 datagram with 4096 (4K
+# IB MTU, usual on EDR/HDR/NDR), 65520 connected.
+ib_underlay()
+{
+	local mtu=$1 h
+	for h in h1 h2; do
+		case $mtu in
+		2044|4092)
+			ns_exec $h sh -c "echo datagram > /sys/class/net/ul0/mode &&
+				echo $(((mtu + 4) / 1024 * 1024)) > /sys/class/net/ul0/ipoib_emu/umtu" &&
+			ns_ip $h link set ul0 mtu "$mtu" || return 1 ;;
+		65520)
+			ns_exec $h sh -c "echo connected > /sys/class/net/ul0/mode" || return 1 ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
+# ib_cost MODEL: what the emulated wire carries of a TSO packet, on both
+# hosts (selftests/ipoib_emu: whole-gso or wire-mtu).
+ib_cost()
 {
 	local h
 	for h in h1 h2; do
-		ns_exec $h sh -c "echo $1 > /sys/class/net/ul0/mode" || return 1
+		ns_exec $h sh -c "echo $1 > /sys/class/net/ul0/ipoib_emu/cost_model" || return 1
+		[ "$(ns_exec $h cat /sys/class/net/ul0/ipoib_emu/cost_model)" = "$1" ] || return 1
 	done
+}
+
+# ul_xstats HOST: ipoib_emu's ethtool -S counters of HOST's ul0, one
+# "name value" a line (nothing on veth).
+ul_xstats()
+{
+	ns_exec "$1" ethtool -S ul0 2>/dev/null | awk '$1 ~ /^(tx|rx)_(gso|wire|csum)/ { sub(":", "", $1); print $1, $2 }'
 }
 
 ul_mtu()
@@ -185,6 +235,89 @@ setup_peer()
 # The routes fanctl made, to put back when ftun0 comes up again.
 FAN_ROUTE1=
 FAN_ROUTE2=
+# Whether fan-direct and the +ct cases can run here: "" yes, else why not.
+DIRECT_UNSUPPORTED=
+CT_UNSUPPORTED=
+FAN_MODE_NOW=ipip
+CT_NOW=off
+
+# fan_mode HOST ipip|direct: HOST's ftun0 maps (as fanctl made them) in
+# that mode, through selftests/net/fan_nl.py (the map set is replaced
+# atomically; IFLA_FAN_MAP_MODE = 5, a u8, only for direct), then read
+# back (fan_map_mode.py): a fan.ko that refuses or ignores the attribute
+# is caught here.  Prints the reason on failure.
+fan_mode()
+{
+	local h=$1 mode=$2 maps=() o u m out got
+	while read -r o u m; do
+		maps+=(maps "$o" "$u")
+	done < <(ns_exec "$h" python3 "$FAN_MAP_MODE" ftun0)
+	[ ${#maps[@]} -gt 0 ] || { echo "no map on ftun0"; return 1; }
+	if [ "$mode" = direct ]; then
+		maps+=(mapattr 5 01)
+	fi
+	out=$(ns_exec "$h" python3 "$FAN_NL" change ftun0 "${maps[@]}" 2>&1) ||
+		{ echo "the kernel refused IFLA_FAN_MAP_MODE=$mode ($out)"; return 1; }
+	got=$(ns_exec "$h" python3 "$FAN_MAP_MODE" ftun0 | awk '{ print $3 }' | sort -u | tr '\n' ' ')
+	[ "$got" = "$mode " ] ||
+		{ echo "the kernel accepted IFLA_FAN_MAP_MODE=$mode but reads back '${got% }'"; return 1; }
+}
+
+# fan_modes MODE: both hosts' fan in MODE (ipip or direct).
+fan_modes()
+{
+	[ "$FAN_MODE_NOW" = "$1" ] && return 0
+	fan_mode h1 "$1" > /dev/null && fan_mode h2 "$1" > /dev/null || return 1
+	FAN_MODE_NOW=$1
+}
+
+# ct_rules on|off: conntrack active on both hosts or not.  Loading
+# nf_conntrack alone tracks nothing; a rule that matches on ct state (as
+# Docker's FORWARD rules do) makes every IPv4 packet of the namespace go
+# through conntrack, the outer IPIP packets of a tunnel too.
+ct_rules()
+{
+	local h
+	[ "$CT_NOW" = "$1" ] && return 0
+	for h in h1 h2; do
+		if [ "$1" = on ]; then
+			ns_exec $h nft -f - <<-EOF || return 1
+				table ip bench_ct {
+					chain forward {
+						type filter hook forward priority 0; policy accept;
+						ct state established,related accept
+					}
+				}
+			EOF
+		else
+			ns_exec $h nft delete table ip bench_ct || return 1
+		fi
+	done
+	CT_NOW=$1
+}
+
+# probe_cases: may fan-direct and the +ct cases run on this topology?
+# (New namespaces: no conntrack table, the fan as fanctl made it.)
+probe_cases()
+{
+	CT_NOW=off
+	FAN_MODE_NOW=ipip
+	DIRECT_UNSUPPORTED=$(fan_mode h1 direct) &&
+		DIRECT_UNSUPPORTED=$(fan_mode h2 direct)
+	fan_mode h1 ipip > /dev/null && fan_mode h2 ipip > /dev/null ||
+		die "cannot put the fan back in ipip mode"
+	FAN_MODE_NOW=ipip
+	[ -z "$DIRECT_UNSUPPORTED" ] || log "fan-direct unsupported: $DIRECT_UNSUPPORTED"
+	CT_UNSUPPORTED=
+	if ! ct_rules on > "$out/ct-probe.txt" 2>&1; then
+		CT_UNSUPPORTED="no nft conntrack rule: $(head -c 200 "$out/ct-probe.txt" | tr '\n' ' ')"
+		log "+ct cases unsupported: $CT_UNSUPPORTED"
+		ns_exec h1 nft delete table ip bench_ct 2>/dev/null
+		ns_exec h2 nft delete table ip bench_ct 2>/dev/null
+		CT_NOW=off
+	fi
+	ct_rules off || die "cannot remove the conntrack rule"
+}
 
 topology()
 {
@@ -200,6 +333,7 @@ topology()
 	FAN_ROUTE2=$(ns_ip h2 route show 250.0.0.0/8 | head -1)
 	[ -n "$FAN_ROUTE1" ] && [ -n "$FAN_ROUTE2" ] ||
 		{ echo "no fan route after fanctl up"; return 1; }
+	probe_cases
 	ACTIVE=
 	# Servers: iperf3 and the request/response echo on h2 and c2.
 	local n
@@ -225,16 +359,38 @@ tunnel_mtus()
 	done
 }
 
+# unsupported CASE: why CASE cannot run here ("" if it can).
+unsupported()
+{
+	case $1 in
+	fan-direct) echo "$DIRECT_UNSUPPORTED" ;;
+	fan-direct+ct) echo "${DIRECT_UNSUPPORTED:-$CT_UNSUPPORTED}" ;;
+	*+ct) echo "$CT_UNSUPPORTED" ;;
+	esac
+}
+
 # activate CASE ULMTU: routes and device states of CASE on both hosts,
 # container MTUs as that overlay would give them.  ftun0 is up only for
-# the fan: it sees IPIP packets before tunl0 and would take ipip's.  The
-# other cases' /24 routes beat the fan's /8; ACTIVE says whether one is
-# there to remove.
+# the fan: it sees IPIP packets before tunl0 and would take ipip's (and in
+# ipip mode drops plain packets for its overlay).  The other cases' /24
+# routes beat the fan's /8; ACTIVE says whether one is there to remove.
+# CASE+ct: CASE with conntrack active.
 ACTIVE=
 
 activate()
 {
-	local c=$1 ul=$2 mtu route1 route2 fan=down del1='' del2='' i del route br
+	local c=${1%+ct} ul=$2 mtu route1 route2 fan=down del1='' del2='' i del route br
+	local ct=off
+	[ "$1" = "$c" ] || ct=on
+	ct_rules "$ct" || return 1
+	case $c in
+	fan|fan-direct)
+		if [ "$c" = fan ]; then
+			fan_modes ipip || return 1
+		else
+			fan_modes direct || return 1
+		fi ;;
+	esac
 	case $c in
 	native|routed)
 		mtu=$ul
@@ -248,14 +404,18 @@ activate()
 		mtu=$((ul - 50))
 		route1="route replace 250.9.200.0/24 via 250.9.200.0 dev vx0 onlink"
 		route2="route replace 250.3.4.0/24 via 250.3.4.0 dev vx0 onlink" ;;
-	fan)
+	fan|fan-direct)
+		# Direct mode sends the packet itself: no 20 bytes of IPIP.
 		mtu=$((ul - 20)) fan=up
+		[ "$c" = fan ] || mtu=$ul
 		route1="route replace $FAN_ROUTE1"
 		route2="route replace $FAN_ROUTE2"
-		if [ -n "$ACTIVE" ] && [ "$ACTIVE" != fan ]; then
+		case ${ACTIVE%+ct} in
+		''|fan|fan-direct) ;;
+		*)
 			del1="route del 250.9.200.0/24"
-			del2="route del 250.3.4.0/24"
-		fi ;;
+			del2="route del 250.3.4.0/24" ;;
+		esac ;;
 	*) die "unknown case $c" ;;
 	esac
 	for i in 1 2; do
@@ -269,7 +429,7 @@ activate()
 		EOF
 		ns_ip c$i link set eth0 mtu "$mtu" || return 1
 	done
-	ACTIVE=$c
+	ACTIVE=$1
 }
 
 # stat_line: the "cpu" line of /proc/stat (no exec).
@@ -287,11 +447,20 @@ stat_line()
 # sending CPU) and its sink on CPU 1; 4 streams may use both CPUs.
 measure()
 {
-	local d=$1 c=$2 src=c1 dst=c2 addr=$C2 pid s0 s1
+	local d=$1 c=$2 src=c1 dst=c2 addr=$C2 pid s0 s1 i
 	if [ "$c" = native ]; then
 		src=h1 dst=h2 addr=$H2
 	fi
 	mkdir -p "$d"
+	ul_xstats h1 > "$d/ul0-h1.before"
+	ul_xstats h2 > "$d/ul0-h2.before"
+	if [ "$CT_NOW" = on ]; then
+		# An empty table: what is in it after, this case tracked.
+		for i in 1 2; do
+			ns_exec h$i python3 "$top/selftests/bench/ct_flush.py" ||
+				log "cannot flush h$i's conntrack table: its entries may be older"
+		done
+	fi
 	s0=$(stat_line)
 	ns_exec $src iperf3 -c $addr -t "$SECS" -O 1 -A 0,0 -J > "$d/tcp1.json" 2>&1
 	s1=$(stat_line)
@@ -305,6 +474,37 @@ measure()
 	wait $pid
 	grep -v listening "$d/sink.out" > "$d/pps.json"
 	rm -f "$d/sink.out"
+	ul_xstats h1 > "$d/ul0-h1.after"
+	ul_xstats h2 > "$d/ul0-h2.after"
+	if [ "$CT_NOW" = on ]; then
+		# What conntrack tracked: the inner flows and, for a tunnel,
+		# the outer IPIP packets ("unknown 4").
+		for i in 1 2; do
+			ns_exec h$i cat /proc/net/nf_conntrack > "$d/conntrack-h$i.txt" 2>&1
+		done
+	fi
+}
+
+# xdelta DIR HOST NAME: growth of HOST's ul0 counter NAME over measure DIR.
+xdelta()
+{
+	awk -v n="$3" '$1 == n { v[FILENAME ~ /after$/] = $2 } END { print v[1] - v[0] }' \
+		"$1/ul0-$2.before" "$1/ul0-$2.after"
+}
+
+# check_model DIR MODEL: the counters say MODEL ran (h1 sends the bulk).
+check_model()
+{
+	local d=$1 m=$2 gso seg whole
+	[ -s "$d/ul0-h1.after" ] || return 0
+	gso=$(xdelta "$d" h1 tx_gso_packets)
+	seg=$(xdelta "$d" h1 tx_gso_segmented)
+	whole=$(xdelta "$d" h1 tx_gso_whole)
+	case $m in
+	wire-mtu) [ "$whole" = 0 ] ;;
+	whole-gso) [ "$seg" = 0 ] ;;
+	no-tso) [ "$gso" = 0 ] ;;
+	esac || die "$d: cost model $m, but h1's ul0 sent $gso GSO packets, $seg segmented, $whole whole"
 }
 
 # rotate N WORDS...: WORDS rotated left by N.
@@ -318,24 +518,35 @@ rotate()
 	done
 }
 
-# matrix KIND MTU: the repetitions of every case on the current topology.
+# matrix KIND MTU MODEL: the repetitions of every case on the current
+# topology, the underlay in cost model MODEL (veth: "veth"; connected
+# mode: "no-tso").  A case that cannot run here gets a file "unsupported"
+# with the reason instead of figures.
 matrix()
 {
-	local kind=$1 ul=$2 r c order d
+	local kind=$1 ul=$2 cm=$3 r c order d why
 	tunnel_mtus "$ul" || die "tunnel MTUs"
+	for c in $CASES; do
+		why=$(unsupported "$c")
+		[ -n "$why" ] || continue
+		mkdir -p "$out/matrix/$ul/$cm/$c"
+		echo "$why" > "$out/matrix/$ul/$cm/$c/unsupported"
+	done
 	for ((r = 1; r <= REPS; r++)); do
 		# shellcheck disable=SC2086
 		order=$(rotate $((r - 1)) $CASES)
 		for c in $order; do
+			[ -z "$(unsupported "$c")" ] || continue
 			activate "$c" "$ul" || die "activating $c"
 			# A first packet to settle neighbours and the route.
 			if [ "$c" != native ]; then
 				wait_for 10 ns_exec c1 ping -c1 -W1 $C2 > /dev/null ||
 					die "$c: c1 cannot reach c2"
 			fi
-			d=$out/matrix/$ul/$c/$r
+			d=$out/matrix/$ul/$cm/$c/$r
 			measure "$d" "$c"
-			log "mtu $ul ($kind) rep $r $c: $(summary "$d")"
+			check_model "$d" "$cm"
+			log "mtu $ul ($kind, $cm) rep $r $c: $(summary "$d")"
 		done
 	done
 }
@@ -428,13 +639,21 @@ scale_add()
 # everything at ingress.
 scale()
 {
-	local kind=$1 n prev=0 r c order first dst d t0 t1
+	local kind=$1 n prev=0 prev_n=0 r c order first dst d t0 t1 m0 m1
 	topology "$kind" || die "scale topology"
 	echo "scale_underlay=$kind $(ul_mtu)" >> "$out/meta.txt"
+	if [ "$kind" = ib ]; then
+		# 64-byte datagrams: no GSO, the cost model does not matter.
+		ib_cost "${COST_MODELS%% *}" || die "cost model"
+		echo "scale_cost_model=${COST_MODELS%% *}" >> "$out/meta.txt"
+	else
+		echo "scale_cost_model=veth" >> "$out/meta.txt"
+	fi
 	tunnel_mtus "$(ul_mtu)" || die "tunnel MTUs"
 	activate fan "$(ul_mtu)" || die "activating the fan"
 	mkdir -p "$out/scale"
 	: > "$out/scale/mem.txt"
+	: > "$out/scale/mem-traffic.txt"
 	: > "$out/scale/count.txt"
 	ns_exec h2 tc qdisc add dev ul0 clsact &&
 	ns_exec h2 tc filter add dev ul0 ingress matchall action drop ||
@@ -442,22 +661,41 @@ scale()
 	for n in $SCALE; do
 		log "scale: state for $n hosts"
 		scale_add "$prev" "$n"
+		prev_n=$prev
 		prev=$n
 		for ((r = 1; r <= SCALE_REPS; r++)); do
-			order=$(rotate $((r - 1)) fan ipip vxlan routed)
+			# fan-direct: the fan's 250/8 with ftun0's map in
+			# direct mode, where fan.ko has it.
+			# shellcheck disable=SC2086
+			order=$(rotate $((r - 1)) fan ipip vxlan routed \
+				$([ -n "$DIRECT_UNSUPPORTED" ] || echo fan-direct))
 			for c in $order; do
 				case $c in
 				fan) first=250 ;; ipip) first=251 ;;
 				vxlan) first=252 ;; routed) first=253 ;;
+				fan-direct) first=250 ;;
 				esac
+				if [ "$c" = fan-direct ]; then
+					fan_modes direct || die "scale: fan-direct"
+				else
+					fan_modes ipip || die "scale: fan in ipip mode"
+				fi
 				d=$out/scale/$n/$c
 				mkdir -p "$d"
+				# The first traffic to the hosts added: the state
+				# that traffic, not configuration, creates (for
+				# the fan the only per-host memory there can be).
+				m0=$(mem_kb)
 				t0=$(ns_exec h1 cat /sys/class/net/ul0/statistics/tx_packets)
 				ns_exec c1 taskset -c 0 "$FANBENCH" udp-send -s $first "$n" 2 -x 3.4 -p 9000 \
 					-t "$SECS" > "$d/$r.json" 2>&1
 				t1=$(ns_exec h1 cat /sys/class/net/ul0/statistics/tx_packets)
+				m1=$(mem_kb)
+				[ "$r" != 1 ] ||
+					echo "$n $c $((m1 - m0)) $((n - prev_n))" >> "$out/scale/mem-traffic.txt"
 				echo "$t0 $t1" > "$d/$r.ul0"
-				log "scale: $n hosts rep $r $c: $(cat "$d/$r.json"), ul0 +$((t1 - t0))"
+				log "scale: $n hosts rep $r $c: $(cat "$d/$r.json"), ul0 +$((t1 - t0))" \
+					"$([ "$r" != 1 ] || echo ", memory +$((m1 - m0)) kB")"
 			done
 		done
 		# Route exceptions (PMTU) the traffic left behind: per-host
@@ -479,6 +717,7 @@ modules
 	echo "secs=$SECS"
 	echo "mtus=$MTUS"
 	echo "cases=$CASES"
+	echo "cost_models=$COST_MODELS"
 	echo "scale=$SCALE"
 	echo "iperf3=$(iperf3 --version | head -1)"
 } > "$out/meta.txt"
@@ -489,21 +728,29 @@ for mtu in $MTUS; do
 	case $mtu in
 	1500)
 		topology veth || die "veth topology"
-		matrix veth 1500
+		matrix veth 1500 veth
 		teardown ;;
-	2044|65520)
+	2044|4092|65520)
 		have_ib || { log "no ipoib_emu: MTU $mtu skipped"; continue; }
-		# Datagram then connected mode on one topology.
+		# Every IPoIB MTU and cost model on one topology.
 		if [ "$ran_ib" = 0 ]; then
 			topology ib || die "ib topology"
 			ran_ib=1
 		fi
-		if [ "$mtu" = 65520 ]; then
-			ib_mode connected || die "connected mode"
-		fi
+		ib_underlay "$mtu" || die "ul0 for MTU $mtu"
 		[ "$(ul_mtu)" = "$mtu" ] || die "ul0 mtu $(ul_mtu), want $mtu"
-		matrix ib "$mtu" ;;
-	*) die "MTU $mtu: 1500, 2044 or 65520" ;;
+		if [ "$mtu" = 65520 ]; then
+			# No TSO in connected mode: the models are one.
+			cm=${COST_MODELS%% *}
+			ib_cost "$cm" || die "cost model $cm"
+			matrix ib "$mtu" no-tso
+		else
+			for cm in $COST_MODELS; do
+				ib_cost "$cm" || die "cost model $cm"
+				matrix ib "$mtu" "$cm"
+			done
+		fi ;;
+	*) die "MTU $mtu: 1500, 2044, 4092 or 65520" ;;
 	esac
 done
 [ "$ran_ib" = 0 ] || teardown

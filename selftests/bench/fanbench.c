@@ -11,8 +11,11 @@
  *			  (-d ADDR | -s O N H [-x A.B]...)
  *	UDP datagrams of LEN payload bytes (default 64), BATCH per
  *	sendmmsg() (default 32), to ADDR or to O.A.B.H for the N hosts of
- *	"hosts N" in turn, for SECS seconds.  Prints
- *	{"tx": sent, "errors": failed, "secs": elapsed, "pps": rate}.
+ *	"hosts N" in turn, for SECS seconds and, with -s, for as long as
+ *	it takes every one of the N hosts to get at least one (a datagram
+ *	the kernel refused is sent again; at most 10 x SECS + 30 s).
+ *	Prints {"tx": sent, "errors": failed, "secs": elapsed, "pps": rate,
+ *	"hosts": N, "reached": hosts sent at least one datagram}.
  *   fanbench udp-sink [-p PORT] [-t MAXSECS]
  *	Counts datagrams until none came for 0.3 s (or MAXSECS).  With
  *	SO_RXQ_OVFL the datagrams the socket dropped for lack of buffer are
@@ -165,14 +168,16 @@ static int cmd_udp_send(int argc, char **argv)
 	static struct mmsghdr msgs[MAX_BATCH];
 	static struct iovec iov[MAX_BATCH];
 	static char payload[MAX_LEN];
+	static long idx[MAX_BATCH];
 	unsigned int excl[MAX_EXCL], *hosts = NULL;
 	long secs = 0, len = 64, batch = 32, port = 9000, ndst = 0, i;
-	long o = 0, hbyte = 0, next = 0;
+	long o = 0, hbyte = 0, next = 0, reached = 0;
 	unsigned long long tx = 0, errors = 0;
 	struct sockaddr_in *dsts;
 	const char *addr = NULL;
 	int nexcl = 0, opt, fd, sndbuf = 4 << 20;
-	double t0, t1, end;
+	double t0, t1, end, hard_end;
+	unsigned char *seen;
 
 	while ((opt = getopt(argc, argv, "t:l:b:p:d:s:x:")) != -1) {
 		switch (opt) {
@@ -224,6 +229,9 @@ static int cmd_udp_send(int argc, char **argv)
 		dsts[i].sin_family = AF_INET;
 		dsts[i].sin_port = htons(port);
 	}
+	seen = calloc(ndst, 1);
+	if (!seen)
+		die("calloc");
 
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
@@ -240,10 +248,12 @@ static int cmd_udp_send(int argc, char **argv)
 
 	t0 = now();
 	end = t0 + secs;
+	hard_end = t0 + secs * 10 + 30;
 	do {
 		int n;
 
 		for (i = 0; i < batch; i++) {
+			idx[i] = next;
 			msgs[i].msg_hdr.msg_name = &dsts[next];
 			if (++next == ndst)
 				next = 0;
@@ -255,18 +265,32 @@ static int cmd_udp_send(int argc, char **argv)
 			    errno != ENETUNREACH && errno != EPERM)
 				die("sendmmsg");
 			errors++;
+			/* Nothing went: start the next batch at this one's. */
+			next = idx[0];
 			continue;
 		}
 		tx += n;
-		/* A partial batch: the next one failed; count it once. */
-		if (n < batch)
+		for (i = 0; i < n; i++) {
+			if (!seen[idx[i]]) {
+				seen[idx[i]] = 1;
+				reached++;
+			}
+		}
+		/* A partial batch: the next one failed; count it once and
+		 * send again from there, so no host is skipped.
+		 */
+		if (n < batch) {
 			errors++;
-	} while (now() < end);
+			next = idx[n];
+		}
+	} while (((t1 = now()) < end || reached < ndst) && t1 < hard_end);
 	t1 = now();
 
-	printf("{\"tx\": %llu, \"errors\": %llu, \"secs\": %.3f, \"pps\": %.0f}\n",
-	       tx, errors, t1 - t0, tx / (t1 - t0));
+	printf("{\"tx\": %llu, \"errors\": %llu, \"secs\": %.3f, \"pps\": %.0f, "
+	       "\"hosts\": %ld, \"reached\": %ld}\n",
+	       tx, errors, t1 - t0, tx / (t1 - t0), ndst, reached);
 	close(fd);
+	free(seen);
 	free(dsts);
 	return 0;
 }

@@ -25,6 +25,12 @@
  *    sent back, as ipoib_send() and ipoib_cm_send() do;
  *  - it cannot be enslaved to a bridge, be a macvlan/ipvlan lower device or
  *    carry VLANs, because those look at the same fields.
+ *
+ * Two cost models for a TSO packet (the sender's "cost_model"): whole-gso
+ * hands it to the receiver whole, as veth does; wire-mtu segments it at
+ * the wire into MTU-sized frames, each delivered checksum-verified through
+ * the receiver's GRO, as a real HCA with UD TSO and rx checksum offload
+ * does.  ethtool -S counts GSO packets and wire frames.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -74,14 +80,40 @@ struct ipoib_header {
 	u16 reserved;
 };
 
+/* Per-cpu counters of the cost model, shown by ethtool -S. */
+struct ipoib_emu_xstats {
+	u64_stats_t tx_gso_packets;	/* GSO packets handed to the device */
+	u64_stats_t tx_gso_whole;	/* ... crossing the wire whole */
+	u64_stats_t tx_gso_segmented;	/* ... segmented at the wire */
+	u64_stats_t tx_wire_frames;	/* frames sent on the wire */
+	u64_stats_t rx_wire_frames;	/* frames delivered to this device */
+	u64_stats_t rx_gso_packets;	/* ... of them GSO packets (whole) */
+	u64_stats_t rx_csum_unnecessary; /* ... marked checksum verified */
+	struct u64_stats_sync syncp;
+};
+
+static const char ipoib_emu_xstats_names[][ETH_GSTRING_LEN] = {
+	"tx_gso_packets",
+	"tx_gso_whole",
+	"tx_gso_segmented",
+	"tx_wire_frames",
+	"rx_wire_frames",
+	"rx_gso_packets",
+	"rx_csum_unnecessary",
+};
+
+#define IPOIB_EMU_NXSTATS	ARRAY_SIZE(ipoib_emu_xstats_names)
+
 struct ipoib_emu_priv {
 	struct net_device *dev;
+	struct ipoib_emu_xstats __percpu *xstats;
 	struct hlist_node hnode;	/* ipoib_emu_hash, key qpn; RTNL + RCU */
 	struct gro_cells gro_cells;
 	u32 qpn;
 	u32 index;			/* low 24 bits of the GUID */
 	u32 fabric;			/* READ_ONCE in the data path */
 	u32 umtu;			/* IB MTU of the UD path */
+	u8 cost_model;			/* IPOIB_EMU_COST_*; READ_ONCE */
 	bool connected;			/* admin mode: connected */
 	bool hashed;
 	bool sysfs_group;
@@ -114,6 +146,40 @@ MODULE_PARM_DESC(default_umtu, "IB MTU of new devices: 256..4096 (default 2048)"
 static bool tso = true;
 module_param(tso, bool, 0444);
 MODULE_PARM_DESC(tso, "Offer TSO in datagram mode, like an HCA with UD TSO (default Y)");
+
+static const char * const ipoib_emu_cost_names[] = {
+	[IPOIB_EMU_COST_WHOLE_GSO]	= "whole-gso",
+	[IPOIB_EMU_COST_WIRE_MTU]	= "wire-mtu",
+};
+
+static int default_cost_model = IPOIB_EMU_COST_WHOLE_GSO;
+
+static int ipoib_emu_cost_param_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	int model = sysfs_match_string(ipoib_emu_cost_names, val);
+
+	if (model < 0)
+		return model;
+	WRITE_ONCE(*(int *)kp->arg, model);
+	return 0;
+}
+
+static int ipoib_emu_cost_param_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n",
+			 ipoib_emu_cost_names[READ_ONCE(*(int *)kp->arg)]);
+}
+
+static const struct kernel_param_ops ipoib_emu_cost_param_ops = {
+	.set	= ipoib_emu_cost_param_set,
+	.get	= ipoib_emu_cost_param_get,
+};
+
+module_param_cb(default_cost_model, &ipoib_emu_cost_param_ops,
+		&default_cost_model, 0644);
+MODULE_PARM_DESC(default_cost_model,
+		 "Cost model of new devices: whole-gso (default: a TSO packet crosses whole) or wire-mtu (segmented at the wire into MTU-sized frames)");
 
 static bool netns_refund;
 module_param(netns_refund, bool, 0444);
@@ -259,6 +325,7 @@ static void ipoib_emu_deliver(struct ipoib_emu_priv *to, struct sk_buff *skb,
 {
 	struct net_device *dev = to->dev;
 	__be16 proto = ((struct ipoib_header *)skb->data)->proto;
+	struct ipoib_emu_xstats *xs;
 	unsigned int len;
 
 	/* The receiver's copy leaves the sender: no socket, no dst, no ct. */
@@ -304,19 +371,87 @@ static void ipoib_emu_deliver(struct ipoib_emu_priv *to, struct sk_buff *skb,
 			skb->ip_summed = CHECKSUM_NONE;
 	}
 
+	xs = this_cpu_ptr(to->xstats);
+	u64_stats_update_begin(&xs->syncp);
+	u64_stats_inc(&xs->rx_wire_frames);
+	if (skb_is_gso(skb))
+		u64_stats_inc(&xs->rx_gso_packets);
+	else if (skb->ip_summed == CHECKSUM_UNNECESSARY)
+		u64_stats_inc(&xs->rx_csum_unnecessary);
+	u64_stats_update_end(&xs->syncp);
+
 	len = skb->len;
 	if (gro_cells_receive(&to->gro_cells, skb) == NET_RX_SUCCESS)
 		dev_sw_netstats_rx_add(dev, len);
 }
 
+/*
+ * One frame on the wire (skb->data at the encapsulation header; a GSO
+ * packet only in the whole-gso model): the sending HCA fills in the
+ * checksum of a non-GSO packet, then the frame goes to @peer or, if NULL,
+ * to every other running device of the fabric.  Under rcu_read_lock().
+ */
+static void ipoib_emu_send_frame(struct ipoib_emu_priv *priv,
+				 struct sk_buff *skb,
+				 struct ipoib_emu_priv *peer, const u8 *daddr)
+{
+	struct net_device *dev = priv->dev;
+	struct ipoib_emu_xstats *xs;
+	bool csum_done = false;
+	struct ipoib_emu_priv *p;
+	unsigned int bkt;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb)) {
+		if (skb_checksum_help(skb)) {
+			DEV_STATS_INC(dev, tx_dropped);
+			dev_kfree_skb_any(skb);
+			return;
+		}
+		csum_done = true;
+	}
+
+	dev_sw_netstats_tx_add(dev, skb_is_gso(skb) ?
+			       skb_shinfo(skb)->gso_segs : 1, skb->len);
+	xs = this_cpu_ptr(priv->xstats);
+	u64_stats_update_begin(&xs->syncp);
+	u64_stats_inc(&xs->tx_wire_frames);
+	u64_stats_update_end(&xs->syncp);
+
+	if (peer) {
+		ipoib_emu_deliver(peer, skb, daddr, false, csum_done);
+		return;
+	}
+
+	hash_for_each_rcu(ipoib_emu_hash, bkt, p, hnode) {
+		struct sk_buff *nskb;
+
+		if (p == priv || READ_ONCE(p->fabric) != READ_ONCE(priv->fabric) ||
+		    !netif_running(p->dev))
+			continue;
+		if (skb->len > READ_ONCE(p->umtu)) {
+			/* Not a member of a group of this MTU. */
+			DEV_STATS_INC(p->dev, rx_length_errors);
+			continue;
+		}
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (!nskb) {
+			dev_core_stats_rx_dropped_inc(p->dev);
+			continue;
+		}
+		ipoib_emu_deliver(p, nskb, daddr, true, csum_done);
+	}
+	consume_skb(skb);
+}
+
 static netdev_tx_t ipoib_emu_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ipoib_emu_priv *priv = netdev_priv(dev);
-	struct ipoib_emu_priv *peer, *p;
+	struct sk_buff *segs, *seg, *next;
+	struct ipoib_emu_xstats *xs;
+	struct ipoib_emu_priv *peer;
 	u8 daddr[INFINIBAND_ALEN];
-	bool csum_done = false;
+	bool wire_mtu = false;
 	unsigned int limit;
-	unsigned int bkt;
 	__be16 proto;
 	bool mcast;
 
@@ -360,43 +495,46 @@ static netdev_tx_t ipoib_emu_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb)) {
-		if (skb_checksum_help(skb)) {
-			rcu_read_unlock();
-			goto drop;
-		}
-		csum_done = true;
+	xs = this_cpu_ptr(priv->xstats);
+	if (skb_is_gso(skb)) {
+		wire_mtu = READ_ONCE(priv->cost_model) == IPOIB_EMU_COST_WIRE_MTU;
+		u64_stats_update_begin(&xs->syncp);
+		u64_stats_inc(&xs->tx_gso_packets);
+		if (wire_mtu)
+			u64_stats_inc(&xs->tx_gso_segmented);
+		else
+			u64_stats_inc(&xs->tx_gso_whole);
+		u64_stats_update_end(&xs->syncp);
 	}
-
-	dev_sw_netstats_tx_add(dev, skb_is_gso(skb) ?
-			       skb_shinfo(skb)->gso_segs : 1, skb->len);
-
-	if (peer) {
-		ipoib_emu_deliver(peer, skb, daddr, false, csum_done);
+	if (!wire_mtu) {
+		ipoib_emu_send_frame(priv, skb, peer, daddr);
 		rcu_read_unlock();
 		return NETDEV_TX_OK;
 	}
 
-	hash_for_each_rcu(ipoib_emu_hash, bkt, p, hnode) {
-		struct sk_buff *nskb;
-
-		if (p == priv || READ_ONCE(p->fabric) != READ_ONCE(priv->fabric) ||
-		    !netif_running(p->dev))
-			continue;
-		if (skb->len > READ_ONCE(p->umtu)) {
-			/* Not a member of a group of this MTU. */
-			DEV_STATS_INC(p->dev, rx_length_errors);
-			continue;
-		}
-		nskb = skb_clone(skb, GFP_ATOMIC);
-		if (!nskb) {
-			dev_core_stats_rx_dropped_inc(p->dev);
-			continue;
-		}
-		ipoib_emu_deliver(p, nskb, daddr, true, csum_done);
+	/*
+	 * wire-mtu: the HCA's UD TSO cuts the packet into frames of at most
+	 * gso_size (within the MTU); each crosses on its own, its checksum
+	 * filled in, and reaches the receiver's GRO.  The segments keep the
+	 * encapsulation header (data is there: skb_gso_segment() takes it
+	 * as the mac header and copies it into each).
+	 */
+	segs = skb_gso_segment(skb, dev->features & (NETIF_F_SG | NETIF_F_CSUM_MASK));
+	if (IS_ERR(segs)) {
+		rcu_read_unlock();
+		goto drop;
+	}
+	if (!segs) {
+		ipoib_emu_send_frame(priv, skb, peer, daddr);
+		rcu_read_unlock();
+		return NETDEV_TX_OK;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		ipoib_emu_send_frame(priv, seg, peer, daddr);
 	}
 	rcu_read_unlock();
-	consume_skb(skb);
 	return NETDEV_TX_OK;
 
 drop:
@@ -415,14 +553,24 @@ static int ipoib_emu_init(struct net_device *dev)
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	priv->xstats = netdev_alloc_pcpu_stats(struct ipoib_emu_xstats);
+	if (!priv->xstats) {
+		err = -ENOMEM;
+		goto err_tstats;
+	}
 
 	err = gro_cells_init(&priv->gro_cells, dev);
-	if (err) {
-		free_percpu(dev->tstats);
-		dev->tstats = NULL;
-		return err;
-	}
+	if (err)
+		goto err_xstats;
 	return 0;
+
+err_xstats:
+	free_percpu(priv->xstats);
+	priv->xstats = NULL;
+err_tstats:
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+	return err;
 }
 
 static void ipoib_emu_uninit(struct net_device *dev)
@@ -441,6 +589,7 @@ static void ipoib_emu_destructor(struct net_device *dev)
 	struct ipoib_emu_priv *priv = netdev_priv(dev);
 
 	gro_cells_destroy(&priv->gro_cells);
+	free_percpu(priv->xstats);
 	free_percpu(dev->tstats);
 }
 
@@ -517,9 +666,51 @@ static void ipoib_emu_get_drvinfo(struct net_device *dev,
 	strscpy(info->bus_info, "emulated", sizeof(info->bus_info));
 }
 
+static int ipoib_emu_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? IPOIB_EMU_NXSTATS : -EOPNOTSUPP;
+}
+
+static void ipoib_emu_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	if (sset == ETH_SS_STATS)
+		memcpy(data, ipoib_emu_xstats_names,
+		       sizeof(ipoib_emu_xstats_names));
+}
+
+static void ipoib_emu_get_ethtool_stats(struct net_device *dev,
+					struct ethtool_stats *stats, u64 *data)
+{
+	struct ipoib_emu_priv *priv = netdev_priv(dev);
+	int cpu;
+
+	memset(data, 0, IPOIB_EMU_NXSTATS * sizeof(*data));
+	for_each_possible_cpu(cpu) {
+		const struct ipoib_emu_xstats *xs = per_cpu_ptr(priv->xstats, cpu);
+		u64 v[IPOIB_EMU_NXSTATS];
+		unsigned int start, i;
+
+		do {
+			start = u64_stats_fetch_begin(&xs->syncp);
+			v[0] = u64_stats_read(&xs->tx_gso_packets);
+			v[1] = u64_stats_read(&xs->tx_gso_whole);
+			v[2] = u64_stats_read(&xs->tx_gso_segmented);
+			v[3] = u64_stats_read(&xs->tx_wire_frames);
+			v[4] = u64_stats_read(&xs->rx_wire_frames);
+			v[5] = u64_stats_read(&xs->rx_gso_packets);
+			v[6] = u64_stats_read(&xs->rx_csum_unnecessary);
+		} while (u64_stats_fetch_retry(&xs->syncp, start));
+		for (i = 0; i < IPOIB_EMU_NXSTATS; i++)
+			data[i] += v[i];
+	}
+}
+
 static const struct ethtool_ops ipoib_emu_ethtool_ops = {
-	.get_drvinfo	= ipoib_emu_get_drvinfo,
-	.get_link	= ethtool_op_get_link,
+	.get_drvinfo		= ipoib_emu_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= ipoib_emu_get_sset_count,
+	.get_strings		= ipoib_emu_get_strings,
+	.get_ethtool_stats	= ipoib_emu_get_ethtool_stats,
 };
 
 /* --- configuration (RTNL held) ------------------------------------------- */
@@ -703,6 +894,36 @@ static ssize_t umtu_store(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(umtu);
 
+static ssize_t cost_model_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	struct ipoib_emu_priv *priv = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%s\n",
+			  ipoib_emu_cost_names[READ_ONCE(priv->cost_model)]);
+}
+
+static ssize_t cost_model_store(struct device *d,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct ipoib_emu_priv *priv;
+	struct net_device *dev;
+	int model;
+
+	model = sysfs_match_string(ipoib_emu_cost_names, buf);
+	if (model < 0)
+		return model;
+	dev = ipoib_emu_sysfs_lock(d);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	priv = netdev_priv(dev);
+	WRITE_ONCE(priv->cost_model, model);
+	rtnl_unlock();
+	return count;
+}
+static DEVICE_ATTR_RW(cost_model);
+
 static ssize_t qpn_show(struct device *d, struct device_attribute *attr,
 			char *buf)
 {
@@ -729,6 +950,7 @@ static struct attribute *ipoib_emu_attrs[] = {
 	&dev_attr_fabric.attr,
 	&dev_attr_umtu.attr,
 	&dev_attr_qpn.attr,
+	&dev_attr_cost_model.attr,
 	NULL
 };
 
@@ -773,6 +995,7 @@ static void ipoib_emu_setup(struct net_device *dev)
 	priv->dev = dev;
 	priv->umtu = ipoib_emu_umtu_valid(umtu) ? umtu : 2048;
 	priv->fabric = READ_ONCE(default_fabric);
+	priv->cost_model = READ_ONCE(default_cost_model);
 
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = IPOIB_CM_MTU;
@@ -785,6 +1008,7 @@ static const struct nla_policy ipoib_emu_policy[IFLA_IPOIB_EMU_MAX + 1] = {
 	[IFLA_IPOIB_EMU_UMTU]	= { .type = NLA_U32 },
 	[IFLA_IPOIB_EMU_PKEY]	= { .type = NLA_U16 },
 	[IFLA_IPOIB_EMU_QPN]	= { .type = NLA_U32 },
+	[IFLA_IPOIB_EMU_COST_MODEL] = { .type = NLA_U8 },
 };
 
 static int ipoib_emu_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -820,6 +1044,13 @@ static int ipoib_emu_validate(struct nlattr *tb[], struct nlattr *data[],
 				    "The QPN is read only");
 		return -EINVAL;
 	}
+	if (data[IFLA_IPOIB_EMU_COST_MODEL] &&
+	    nla_get_u8(data[IFLA_IPOIB_EMU_COST_MODEL]) >
+	    IPOIB_EMU_COST_WIRE_MTU) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_IPOIB_EMU_COST_MODEL],
+				    "Cost model must be whole-gso (0) or wire-mtu (1)");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -839,6 +1070,8 @@ static int ipoib_emu_newlink(struct net *src_net, struct net_device *dev,
 	if (data && data[IFLA_IPOIB_EMU_MODE])
 		connected = nla_get_u16(data[IFLA_IPOIB_EMU_MODE]) ==
 			    IPOIB_EMU_MODE_CONNECTED;
+	if (data && data[IFLA_IPOIB_EMU_COST_MODEL])
+		priv->cost_model = nla_get_u8(data[IFLA_IPOIB_EMU_COST_MODEL]);
 	priv->connected = connected;
 
 	if (connected) {
@@ -914,6 +1147,12 @@ static int ipoib_emu_changelink(struct net_device *dev, struct nlattr *tb[],
 
 	if (!data)
 		return 0;
+	if (data[IFLA_IPOIB_EMU_COST_MODEL]) {
+		struct ipoib_emu_priv *priv = netdev_priv(dev);
+
+		WRITE_ONCE(priv->cost_model,
+			   nla_get_u8(data[IFLA_IPOIB_EMU_COST_MODEL]));
+	}
 	if (data[IFLA_IPOIB_EMU_FABRIC]) {
 		err = ipoib_emu_set_fabric(dev,
 					   nla_get_u32(data[IFLA_IPOIB_EMU_FABRIC]),
@@ -944,7 +1183,8 @@ static size_t ipoib_emu_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u16)) +	/* MODE */
 	       nla_total_size(sizeof(u32)) +	/* UMTU */
 	       nla_total_size(sizeof(u16)) +	/* PKEY */
-	       nla_total_size(sizeof(u32));	/* QPN */
+	       nla_total_size(sizeof(u32)) +	/* QPN */
+	       nla_total_size(sizeof(u8));	/* COST_MODEL */
 }
 
 static int ipoib_emu_fill_info(struct sk_buff *skb,
@@ -958,7 +1198,9 @@ static int ipoib_emu_fill_info(struct sk_buff *skb,
 						     IPOIB_EMU_MODE_DATAGRAM) ||
 	    nla_put_u32(skb, IFLA_IPOIB_EMU_UMTU, READ_ONCE(priv->umtu)) ||
 	    nla_put_u16(skb, IFLA_IPOIB_EMU_PKEY, IPOIB_EMU_PKEY) ||
-	    nla_put_u32(skb, IFLA_IPOIB_EMU_QPN, priv->qpn))
+	    nla_put_u32(skb, IFLA_IPOIB_EMU_QPN, priv->qpn) ||
+	    nla_put_u8(skb, IFLA_IPOIB_EMU_COST_MODEL,
+		       READ_ONCE(priv->cost_model)))
 		return -EMSGSIZE;
 	return 0;
 }

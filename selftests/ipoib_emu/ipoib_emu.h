@@ -16,6 +16,7 @@ enum {
 	IFLA_IPOIB_EMU_UMTU,	/* u32: IB (UD) MTU: 256..4096, power of two */
 	IFLA_IPOIB_EMU_PKEY,	/* u16, read only: always 0xffff */
 	IFLA_IPOIB_EMU_QPN,	/* u32, read only: the device's QP number */
+	IFLA_IPOIB_EMU_COST_MODEL, /* u8: IPOIB_EMU_COST_* of what it sends */
 	__IFLA_IPOIB_EMU_MAX
 };
 
@@ -25,6 +26,21 @@ enum {
 enum {
 	IPOIB_EMU_MODE_DATAGRAM = 0,
 	IPOIB_EMU_MODE_CONNECTED = 1,
+};
+
+/*
+ * What the emulated wire carries of a TSO (GSO) packet the device is given
+ * (the sender's setting decides):
+ *  WHOLE_GSO: the GSO packet crosses whole, still CHECKSUM_PARTIAL, as
+ *	veth passes it: the receiver pays once per 64 KB, not per frame.
+ *  WIRE_MTU: the "HCA" segments it into frames of at most the device MTU
+ *	(skb_gso_segment), fills in each checksum and the receiver gets
+ *	each frame CHECKSUM_UNNECESSARY (rx csum offload on) through its
+ *	GRO, as a real HCA with UD TSO delivers them.
+ */
+enum {
+	IPOIB_EMU_COST_WHOLE_GSO = 0,
+	IPOIB_EMU_COST_WIRE_MTU = 1,
 };
 
 #endif /* _IPOIB_EMU_H */

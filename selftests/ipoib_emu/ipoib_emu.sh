@@ -5,6 +5,7 @@
 #
 #   ipoib_emu_load || ktap_skip_all "no ipoib_emu.ko"
 #   ipoib_emu_add NETNS ib0 [fabric N] [mode datagram|connected] [umtu N]
+#                 [cost_model whole-gso|wire-mtu]
 #   ip -n NETNS addr add 10.7.3.4/16 dev ib0; ip -n NETNS link set ib0 up
 #   ...
 #   ipoib_emu_unload         # only if ipoib_emu_load loaded it
@@ -56,19 +57,21 @@ ipoib_emu_unload()
 	rmmod ipoib_emu
 }
 
-# ipoib_emu_add NETNS NAME [fabric N] [mode datagram|connected] [umtu N]:
+# ipoib_emu_add NETNS NAME [fabric N] [mode datagram|connected] [umtu N]
+# [cost_model whole-gso|wire-mtu]:
 # make an emulated IPoIB device NAME in NETNS (a namespace name as for
 # "ip -n"; "" for the current one).  It is created in the current
 # namespace under a temporary name, configured while down, then moved.
 ipoib_emu_add()
 {
-	local netns=$1 name=$2 tmpname fabric="" mode="" umtu=""
+	local netns=$1 name=$2 tmpname fabric="" mode="" umtu="" cost=""
 	shift 2
 	while [ $# -ge 2 ]; do
 		case "$1" in
 		fabric) fabric=$2 ;;
 		mode) mode=$2 ;;
 		umtu) umtu=$2 ;;
+		cost_model) cost=$2 ;;
 		*) echo "ipoib_emu_add: unknown option $1" >&2; return 1 ;;
 		esac
 		shift 2
@@ -83,6 +86,8 @@ ipoib_emu_add()
 		[ -z "$umtu" ] || echo "$umtu" > "/sys/class/net/$tmpname/ipoib_emu/umtu"
 	} && {
 		[ -z "$mode" ] || echo "$mode" > "/sys/class/net/$tmpname/mode"
+	} && {
+		[ -z "$cost" ] || echo "$cost" > "/sys/class/net/$tmpname/ipoib_emu/cost_model"
 	} || { ip link del "$tmpname"; return 1; }
 	if [ -n "$netns" ]; then
 		ip link set "$tmpname" netns "$netns" name "$name" ||

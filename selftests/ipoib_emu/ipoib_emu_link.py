@@ -7,8 +7,11 @@ speaks rtnetlink itself (stdlib only):
 
   ipoib_emu_link.py add NAME [fabric N] [mode datagram|connected]
                              [umtu 256..4096] [mtu N] [address LLADDR]
+                             [cost_model whole-gso|wire-mtu]
   ipoib_emu_link.py set NAME [fabric N] [mode datagram|connected] [umtu N]
-  ipoib_emu_link.py show NAME      # prints "fabric N mode M umtu N pkey P qpn Q"
+                             [cost_model whole-gso|wire-mtu]
+  ipoib_emu_link.py show NAME
+      # prints "fabric N mode M umtu N pkey P qpn Q cost_model C"
 
 Errors print the kernel's extack message and exit 1.
 The attribute numbers are those of ipoib_emu.h.
@@ -45,7 +48,9 @@ IFLA_IPOIB_EMU_MODE = 2
 IFLA_IPOIB_EMU_UMTU = 3
 IFLA_IPOIB_EMU_PKEY = 4
 IFLA_IPOIB_EMU_QPN = 5
+IFLA_IPOIB_EMU_COST_MODEL = 6
 MODES = {"datagram": 0, "connected": 1}
+COST_MODELS = {"whole-gso": 0, "wire-mtu": 1}
 
 
 def attr(kind, payload):
@@ -123,6 +128,10 @@ def parse_args(args):
             data += attr(IFLA_IPOIB_EMU_MODE, struct.pack("=H", MODES[val]))
         elif key == "umtu":
             data += attr(IFLA_IPOIB_EMU_UMTU, struct.pack("=I", int(val, 0)))
+        elif key == "cost_model":
+            if val not in COST_MODELS:
+                raise SystemExit("ipoib_emu_link: cost_model is whole-gso or wire-mtu")
+            data += attr(IFLA_IPOIB_EMU_COST_MODEL, struct.pack("=B", COST_MODELS[val]))
         elif key == "mtu":
             extra += attr(IFLA_MTU, struct.pack("=I", int(val, 0)))
         elif key == "address":
@@ -153,12 +162,17 @@ def main(argv):
             raise SystemExit("ipoib_emu_link: %s is not an ipoib_emu device" % name)
         d = parse_attrs(info.get(IFLA_INFO_DATA, b""))
         mode = struct.unpack("=H", d[IFLA_IPOIB_EMU_MODE][:2])[0]
-        print("fabric %u mode %s umtu %u pkey 0x%04x qpn 0x%06x" % (
+        out = "fabric %u mode %s umtu %u pkey 0x%04x qpn 0x%06x" % (
             struct.unpack("=I", d[IFLA_IPOIB_EMU_FABRIC][:4])[0],
             "connected" if mode == 1 else "datagram",
             struct.unpack("=I", d[IFLA_IPOIB_EMU_UMTU][:4])[0],
             struct.unpack("=H", d[IFLA_IPOIB_EMU_PKEY][:2])[0],
-            struct.unpack("=I", d[IFLA_IPOIB_EMU_QPN][:4])[0]))
+            struct.unpack("=I", d[IFLA_IPOIB_EMU_QPN][:4])[0])
+        if IFLA_IPOIB_EMU_COST_MODEL in d:
+            cm = d[IFLA_IPOIB_EMU_COST_MODEL][0]
+            names = {v: k for k, v in COST_MODELS.items()}
+            out += " cost_model %s" % names.get(cm, str(cm))
+        print(out)
         return 0
     data, extra = parse_args(argv[3:])
     if cmd == "add":

@@ -4,7 +4,10 @@
 # The emulated IPoIB netdevice (selftests/ipoib_emu) honours the contract of
 # a real ib0: two hosts (network namespaces) on one fabric, ARP with 20-byte
 # addresses, datagram/connected MTUs and the drops between them, bridge and
-# macvlan refusing it, TCP integrity in both modes.  KTAP output.
+# macvlan refusing it, TCP integrity in both modes and in both cost models
+# (whole-gso: a TSO packet crosses whole; wire-mtu: segmented at the wire,
+# each frame checksum-verified), with ethtool -S showing which ran.  KTAP
+# output.
 #
 # Needs root.  Loads ipoib_emu.ko from $IPOIB_EMU_KO,
 # build/modules/$(uname -r)/, selftests/ipoib_emu/ or modprobe, in that
@@ -49,7 +52,7 @@ ktap_print_header
 ipoib_emu_load || ktap_exit_fail_msg "ipoib_emu.ko not found for $(uname -r) (make modules)"
 trap cleanup EXIT
 tmp=$(mktemp -d) || exit "$KSFT_FAIL"
-ktap_set_plan 19
+ktap_set_plan 21
 
 # --- tests ------------------------------------------------------------------
 
@@ -201,6 +204,95 @@ t_tcp_datagram()
 	[ "$e" = 0 ] || { echo "TCP InCsumErrors $e"; return 1; }
 }
 
+# xstat NS NAME: ipoib_emu's ethtool -S counter NAME of ib0 in NS.
+xstat() { ip netns exec "$1" ethtool -S ib0 | awk -v n="$2:" '$1 == n { print $2 }'; }
+
+XSTATS="tx_gso_packets tx_gso_whole tx_gso_segmented tx_wire_frames rx_wire_frames rx_gso_packets rx_csum_unnecessary"
+
+# xsnap NS: "name=value ..." of every counter.
+xsnap()
+{
+	local n out=""
+	for n in $XSTATS; do
+		out="$out $n=$(xstat "$1" "$n")"
+	done
+	echo "$out"
+}
+
+# xdelta BEFORE AFTER NAME: how much NAME grew between two xsnap outputs.
+xdelta()
+{
+	local a b
+	a=$(echo "$1" | tr ' ' '\n' | awk -F= -v n="$3" '$1 == n { print $2 }')
+	b=$(echo "$2" | tr ' ' '\n' | awk -F= -v n="$3" '$1 == n { print $2 }')
+	echo $((b - a))
+}
+
+t_whole_gso_counters()
+{
+	# The transfers above ran in the default model: TSO packets
+	# crossed whole, none was segmented at the wire.
+	local s1 s2
+	s1=$(xsnap "$H1")
+	s2=$(xsnap "$H2")
+	echo "H1:$s1"
+	echo "H2:$s2"
+	[ "$(sys_cost "$H1")" = whole-gso ] || { echo "H1 cost_model $(sys_cost "$H1")"; return 1; }
+	[ "$(xstat "$H1" tx_gso_whole)" -gt 0 ] &&
+	[ "$(xstat "$H1" tx_gso_segmented)" = 0 ] &&
+	[ "$(xstat "$H2" tx_gso_segmented)" = 0 ] &&
+	[ "$(xstat "$H2" rx_gso_packets)" -gt 0 ]
+}
+
+sys_cost() { ip netns exec "$1" cat /sys/class/net/ib0/ipoib_emu/cost_model; }
+
+t_tcp_wire_mtu()
+{
+	local a1 a2 b1 b2 c1 c2 e rc=0 gso frames
+	in1 sh -c 'echo wire-mtu > /sys/class/net/ib0/ipoib_emu/cost_model' &&
+	in2 sh -c 'echo wire-mtu > /sys/class/net/ib0/ipoib_emu/cost_model' || return 1
+	[ "$(sys_cost "$H1")" = wire-mtu ] || return 1
+	a1=$(xsnap "$H1")
+	a2=$(xsnap "$H2")
+	# H1 -> H2, rx csum offload on at H2: each frame arrives verified.
+	tcp_xfer "$H1" "$H2" "$A2" wire-fwd || rc=1
+	b1=$(xsnap "$H1")
+	b2=$(xsnap "$H2")
+	# H2 -> H1 with rx csum off at H1: the stack checks every frame's
+	# checksum the sending "HCA" filled in.
+	in1 ethtool -K ib0 rx off >/dev/null 2>&1 || echo "cannot turn rx csum off"
+	tcp_xfer "$H2" "$H1" "$A1" wire-rev || rc=1
+	in1 ethtool -K ib0 rx on >/dev/null 2>&1
+	c1=$(xsnap "$H1")
+	c2=$(xsnap "$H2")
+	in1 sh -c 'echo whole-gso > /sys/class/net/ib0/ipoib_emu/cost_model'
+	in2 sh -c 'echo whole-gso > /sys/class/net/ib0/ipoib_emu/cost_model'
+	gso=$(xdelta "$a1" "$b1" tx_gso_packets)
+	frames=$(xdelta "$a1" "$b1" tx_wire_frames)
+	echo "H1 -> H2: sender GSO packets $gso, segmented $(xdelta "$a1" "$b1" tx_gso_segmented)," \
+	     "whole $(xdelta "$a1" "$b1" tx_gso_whole), wire frames $frames;" \
+	     "receiver frames $(xdelta "$a2" "$b2" rx_wire_frames), GSO $(xdelta "$a2" "$b2" rx_gso_packets)," \
+	     "csum verified $(xdelta "$a2" "$b2" rx_csum_unnecessary)"
+	echo "H2 -> H1: sender GSO packets $(xdelta "$b2" "$c2" tx_gso_packets)," \
+	     "segmented $(xdelta "$b2" "$c2" tx_gso_segmented), wire frames $(xdelta "$b2" "$c2" tx_wire_frames);" \
+	     "receiver GSO $(xdelta "$b1" "$c1" rx_gso_packets), csum verified $(xdelta "$b1" "$c1" rx_csum_unnecessary)"
+	[ "$rc" = 0 ] || return 1
+	# Segmentation happened: every GSO packet was cut, into more frames
+	# than there were packets, and none reached a receiver whole.
+	[ "$gso" -gt 0 ] || { echo "no GSO packet was sent (TSO off?)"; return 1; }
+	[ "$(xdelta "$a1" "$b1" tx_gso_segmented)" = "$gso" ] &&
+	[ "$(xdelta "$a1" "$b1" tx_gso_whole)" = 0 ] &&
+	[ "$frames" -gt $((2 * gso)) ] &&
+	[ "$(xdelta "$a2" "$b2" rx_gso_packets)" = 0 ] &&
+	[ "$(xdelta "$b1" "$c1" rx_gso_packets)" = 0 ] &&
+	[ "$(xdelta "$b2" "$c2" tx_gso_segmented)" -gt 0 ] || return 1
+	# Rx csum on: the data frames arrived checksum-verified; off: none.
+	[ "$(xdelta "$a2" "$b2" rx_csum_unnecessary)" -ge "$((2 * gso))" ] &&
+	[ "$(xdelta "$b1" "$c1" rx_csum_unnecessary)" = 0 ] || return 1
+	e=$(( $(csum_errors "$H1") + $(csum_errors "$H2") ))
+	[ "$e" = 0 ] || { echo "TCP InCsumErrors $e"; return 1; }
+}
+
 t_connected_mtu()
 {
 	in1 sh -c 'echo connected > /sys/class/net/ib0/mode' || return 1
@@ -309,6 +401,8 @@ run_test "macvlan refuses it" t_macvlan_refuses
 run_test "vlan refuses it" t_vlan_refuses
 run_test "datagram mode refuses MTU 3000" t_datagram_mtu_refused
 run_test "TCP ${XFER_MB} MiB both ways in datagram mode, sha256 match" t_tcp_datagram
+run_test "whole-gso (default): TSO packets cross whole (ethtool -S)" t_whole_gso_counters
+run_test "wire-mtu: TCP ${XFER_MB} MiB both ways segmented at the wire, csum verified, sha256 match" t_tcp_wire_mtu
 run_test "connected mode: MTU 65520, no csum offload, 65521 refused" t_connected_mtu
 run_test "3000 and 60000-byte DF pings pass between connected peers" t_connected_big_ping
 run_test "TCP ${XFER_MB} MiB both ways in connected mode, sha256 match" t_tcp_connected

@@ -3,7 +3,8 @@
 #
 # Configuration side of the emulated IPoIB netdevice: netlink attributes
 # (through selftests/ipoib_emu/ipoib_emu_link.py), sysfs, module parameter
-# defaults, fabrics, IB MTU 4096, IPv6, address changes and netns_refund.
+# defaults, fabrics, IB MTU 4096, IPv6, address changes, the cost model
+# (whole-gso, wire-mtu) and netns_refund.
 # KTAP output; needs root.
 
 # Test functions run through run_test; "A && B || C" is meant as written.
@@ -44,7 +45,7 @@ ktap_print_header
 command -v python3 >/dev/null || ktap_skip_all "needs python3"
 ipoib_emu_load || ktap_exit_fail_msg "ipoib_emu.ko not found for $(uname -r) (make modules)"
 trap cleanup EXIT
-ktap_set_plan 11
+ktap_set_plan 12
 
 t_nl_create()
 {
@@ -52,7 +53,7 @@ t_nl_create()
 	$LINK add "$NL" fabric 7 mode connected umtu 4096 || return 1
 	out=$($LINK show "$NL") || return 1
 	echo "$out"
-	[ "$out" = "fabric 7 mode connected umtu 4096 pkey 0xffff qpn $(cat "/sys/class/net/$NL/ipoib_emu/qpn")" ] ||
+	[ "$out" = "fabric 7 mode connected umtu 4096 pkey 0xffff qpn $(cat "/sys/class/net/$NL/ipoib_emu/qpn") cost_model whole-gso" ] ||
 		return 1
 	mtu=$(cat "/sys/class/net/$NL/mtu")
 	[ "$mtu" = 65520 ] || { echo "mtu $mtu, want 65520"; return 1; }
@@ -220,6 +221,42 @@ t_set_guid()
 	return "$rc"
 }
 
+t_cost_model()
+{
+	local p=/sys/module/ipoib_emu/parameters/default_cost_model out rc=0
+	local f=/sys/class/net/$NL/ipoib_emu/cost_model
+	[ "$(cat "$p")" = whole-gso ] || { echo "default_cost_model $(cat "$p")"; return 1; }
+	$LINK add "$NL" cost_model wire-mtu || return 1
+	out=$($LINK show "$NL")
+	echo "$out"
+	case "$out" in *" cost_model wire-mtu") ;; *) rc=1 ;; esac
+	[ "$(cat "$f")" = wire-mtu ] || rc=1
+	# sysfs, also while up.
+	ip link set "$NL" up
+	echo whole-gso > "$f" || rc=1
+	[ "$(cat "$f")" = whole-gso ] || rc=1
+	$LINK set "$NL" cost_model wire-mtu || rc=1
+	[ "$(cat "$f")" = wire-mtu ] || rc=1
+	if echo bogus > "$f" 2>/dev/null; then
+		echo "sysfs accepted cost_model bogus"
+		rc=1
+	fi
+	ip link del "$NL"
+	# The module parameter: new devices take it; bad names are refused.
+	echo wire-mtu > "$p" || return 1
+	ip link add "$NL" type ipoib_emu || { echo whole-gso > "$p"; return 1; }
+	echo "default_cost_model=wire-mtu: new device $(cat "$f")"
+	[ "$(cat "$f")" = wire-mtu ] || rc=1
+	ip link del "$NL"
+	echo whole-gso > "$p"
+	if echo bogus > "$p" 2>/dev/null; then
+		echo "module parameter accepted bogus"
+		rc=1
+	fi
+	[ "$(cat "$p")" = whole-gso ] || rc=1
+	return "$rc"
+}
+
 t_refund()
 {
 	local p=/sys/module/ipoib_emu/parameters/netns_refund
@@ -256,6 +293,7 @@ run_test "fabric change: down only, new address, joins the fabric" t_fabric_move
 run_test "IB MTU 4096: MTU 4092, too long for a 2048 peer is dropped" t_umtu4096
 run_test "IPv6: ND with 20-byte lladdr, EUI-64 from the GUID" t_ipv6
 run_test "GUID change while down; QPN change refused" t_set_guid
+run_test "cost model: netlink, sysfs (also while up), module parameter" t_cost_model
 run_test_here "netns_refund=1 brings devices back to init_net" t_refund
 run_test_here "module unloads" ipoib_emu_unload
 
