@@ -40,6 +40,7 @@ drops()
 # tx_dropped or rx_dropped (COUNTER's direction) by N; every other drop
 # counter must stay.  COUNTER "-" (N 0): no drop counter may move.  The
 # expected increments of h1 are kept in $FAN_TMP/tally (same_counters).
+# CMD's exit code is left in COUNTED_RC (counted_ok checks it).
 counted()
 {
 	local host=$1 counter=$2 want=$3 before after
@@ -47,6 +48,7 @@ counted()
 	[ "$host" != h1 ] || echo "$counter $want" >> "$FAN_TMP/tally"
 	before=$(drops "$host")
 	"$@"
+	COUNTED_RC=$?
 	after=$(drops "$host")
 	if [ "$(echo "$before" | awk '{ printf "%s ", $1 }')" != "${REASONS[*]} std_tx_dropped std_rx_dropped " ]; then
 		echo "$host: not the fan's drop counters:"
@@ -73,6 +75,13 @@ counted()
 			if (!bad) print h ": no other drop counter moved"
 			exit bad
 		}'
+}
+
+# counted_ok HOST COUNTER N CMD...: counted, and CMD must succeed.
+counted_ok()
+{
+	counted "$@" || return 1
+	[ "$COUNTED_RC" -eq 0 ] || { echo "failed (exit $COUNTED_RC): ${*:4}"; return 1; }
 }
 
 no_map()
@@ -135,7 +144,7 @@ spoofed()
 {
 	counted h1 rx_spoofed 3 ns_exec h2 ping -c3 -i0.2 -W1 250.3.4.2 &&
 	# and c1 saw none of them (but c2's genuine ones right after)
-	counted h1 rx_spoofed 2 not_delivered
+	counted_ok h1 rx_spoofed 2 not_delivered
 }
 subtest "rx: inner source outside the sender's slice -> rx_spoofed, not delivered" spoofed
 
@@ -158,7 +167,7 @@ strict_off()
 	local rc
 	ns_exec h1 python3 "$FAN_NL" change ftun0 strict 0 || return 1
 	# Without strict checking the spoofed packet reaches c1, uncounted ...
-	counted h1 - 0 delivered
+	counted_ok h1 - 0 delivered
 	rc=$?
 	ns_exec h1 python3 "$FAN_NL" change ftun0 strict 1 || return 1
 	return "$rc"
@@ -174,7 +183,7 @@ foreign()
 	ns_exec h2 ip link set fo up &&
 	ns_exec h2 ip route add 250.3.4.99/32 dev fo src 250.9.200.1 || return 1
 	# It does reach h1, and the fan neither takes nor counts it.
-	counted h1 - 0 sniff h1 ipip "$FAN_TMP/fo" ns_exec h2 ping -c2 -i0.2 -W1 250.3.4.99
+	counted_ok h1 - 0 sniff h1 ipip "$FAN_TMP/fo" ns_exec h2 ping -c2 -i0.2 -W1 250.3.4.99
 	local rc=$?
 	cat "$FAN_TMP/fo"
 	[ "$rc" -eq 0 ] &&
@@ -188,7 +197,7 @@ legit()
 	ns_exec c2 ping -c3 -i0.2 -W2 250.3.4.2 &&
 	ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7
 }
-subtest "legitimate traffic still flows both ways (no drop counted)" counted h1 - 0 legit
+subtest "legitimate traffic still flows both ways (no drop counted)" counted_ok h1 - 0 legit
 
 # expected DIR: the sum of what the subtests raised h1's DIR (tx/rx)
 # reasons by, from the tally; "name value" per reason with no DIR.
