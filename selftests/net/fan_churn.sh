@@ -128,11 +128,13 @@ guest_up()
 	bg c1 ping -q -i 0.005 -w 4 "250.200.$i.1"
 }
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one line.
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
 fan_devs()
 {
-	ns_ip "$1" -d -j link show |
-		jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")'
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
 }
 
 # guest_gone K HOW: guest tK goes away under its pings, once its fan has
@@ -145,7 +147,7 @@ guest_gone()
 	[ "${rx:-0}" -gt 0 ] || { echo "guest t$k's fan received nothing"; return 1; }
 	if [ "$2" = dev ]; then
 		ns_ip "t$k" link del ftun0 || { echo "ip link del ftun0 in t$k failed"; return 1; }
-		left=$(fan_devs "t$k")
+		left=$(fan_devs "t$k") || { echo "cannot list t$k's devices"; return 1; }
 		[ -z "$left" ] || { echo "t$k still has fan devices: $left"; return 1; }
 	fi
 	ip netns del "$(ns "t$k")" || { echo "ip netns del t$k failed"; return 1; }
@@ -231,7 +233,7 @@ unload()
 	# No fan device in any namespace survives the module.
 	local n left
 	for n in $(ns_list); do
-		left=$(fan_devs "${n#"$NS_PREFIX"-}")
+		left=$(fan_devs "${n#"$NS_PREFIX"-}") || { echo "cannot list $n's devices"; return 1; }
 		[ -z "$left" ] || { echo "fan devices survived in $n: $left"; return 1; }
 	done
 	echo "no fan device in any of $(ns_list | wc -l) namespaces"

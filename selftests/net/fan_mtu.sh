@@ -138,18 +138,20 @@ unbound_fan()
 }
 subtest "unbound ftun1 (no link) sends over ul0: ping through it, 2 out, 2 in, no drop" unbound_fan
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one line.
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
 fan_devs()
 {
-	ns_ip "$1" -d -j link show |
-		jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")'
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
 }
 
 # only_fans HOST NAMES: HOST's fan devices are NAMES ("" for none).
 only_fans()
 {
 	local got
-	got=$(fan_devs "$1")
+	got=$(fan_devs "$1") || { echo "cannot list $1's devices"; return 1; }
 	echo "$1 fan devices: ${got:-none}"
 	[ "$got" = "$2" ]
 }

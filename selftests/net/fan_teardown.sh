@@ -43,11 +43,13 @@ setup()
 }
 subtest "three hosts and containers come up" setup || ktap_exit_fail_msg "setup failed"
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one line.
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
 fan_devs()
 {
-	ns_ip "$1" -d -j link show |
-		jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")'
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
 }
 
 # only_fans NAMES HOST...: each HOST's fan devices are NAMES ("" for none).
@@ -56,7 +58,7 @@ only_fans()
 	local want=$1 h got rc=0
 	shift
 	for h in "$@"; do
-		got=$(fan_devs "$h")
+		got=$(fan_devs "$h") || { echo "cannot list $h's devices"; return 1; }
 		echo "$h fan devices: ${got:-none}"
 		[ "$got" = "$want" ] || rc=1
 	done
