@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Churn under traffic, for a bounded time (FAN_CHURN_SECS, default 20):
+# Churn under traffic, for a bounded time (FAN_CHURN_SECS, default 20) and
+# at least FAN_CHURN_ROUNDS rounds (default 3, so that both ways for a
+# guest to go happen in the loop, beside the next guest coming up):
 # while two fast pings (200/s each, one pinned to each CPU) and a TCP
 # stream cross the fan between c1 (on h1) and c2 (on h2),
 #  - a netlink client on h1 and one on h2 add and remove maps, replace the
@@ -26,9 +28,12 @@
 cleanup_add "grep -q '^fan ' /proc/modules || insmod $FAN_KO"
 
 CHURN_SECS=${FAN_CHURN_SECS:-20}
+MIN_ROUNDS=${FAN_CHURN_ROUNDS:-3}
 NCPU=$(nproc)
-# bg NS CMD...: CMD in namespace NS in the background, at most 120 s (times FAN_SLOW).
-bg() { fan_bg "$1" $((120 * FAN_SLOW)) "${@:2}"; }
+# bg NS CMD...: CMD in namespace NS in the background, at most 300 s (times
+# FAN_SLOW): the churn takes its rounds however long they take, and the
+# traffic must outlast them (rmmod's fan_bg_stop ends it).
+bg() { fan_bg "$1" $((300 * FAN_SLOW)) "${@:2}"; }
 
 setup()
 {
@@ -49,7 +54,7 @@ traffic()
 	bg c2 taskset -c 1 ping -q -i 0.005 250.3.4.2
 	bg c1 iperf3 -s -1 -p 5201
 	wait_listening c1 5201 || return 1
-	bg c2 iperf3 -c 250.3.4.2 -p 5201 -t $((100 * FAN_SLOW)) -b 5M
+	bg c2 iperf3 -c 250.3.4.2 -p 5201 -t $((280 * FAN_SLOW)) -b 5M
 	fan_flowing h1 rx && fan_flowing h2 rx &&
 	echo "at ${SECONDS}s: traffic flows"
 }
@@ -88,8 +93,9 @@ while os.path.exists(sys.argv[2]):
             bad += 1
             print("error on %s: %s %s" % (" ".join(op), err, text))
         time.sleep(0.02)
-print("%d netlink requests, %d failed" % (n, bad))
-sys.exit(1 if bad or n < 8 else 0)
+print("%d netlink requests (%d rounds), %d failed" % (n, n // len(ops), bad))
+# At least 3 rounds of every request: churn, not one pass.
+sys.exit(1 if bad or n < 3 * len(ops) else 0)
 '
 
 # ul_churn HOST ADDR: in one exec, walk HOST's underlay MTU through
@@ -122,6 +128,32 @@ guest_up()
 	bg c1 ping -q -i 0.005 -w 4 "250.200.$i.1"
 }
 
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
+fan_devs()
+{
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
+}
+
+# guest_gone K HOW: guest tK goes away under its pings, once its fan has
+# received some of them: HOW "dev" deletes its fan device first (and
+# checks that none is left), "ns" only its namespace.
+guest_gone()
+{
+	local k=$1 rx left
+	rx=$(ns_exec "t$k" cat /sys/class/net/ftun0/statistics/rx_packets)
+	[ "${rx:-0}" -gt 0 ] || { echo "guest t$k's fan received nothing"; return 1; }
+	if [ "$2" = dev ]; then
+		ns_ip "t$k" link del ftun0 || { echo "ip link del ftun0 in t$k failed"; return 1; }
+		left=$(fan_devs "t$k") || { echo "cannot list t$k's devices"; return 1; }
+		[ -z "$left" ] || { echo "t$k still has fan devices: $left"; return 1; }
+	fi
+	ip netns del "$(ns "t$k")" || { echo "ip netns del t$k failed"; return 1; }
+	echo "t$k gone ($2) after its fan received $rx packets"
+}
+
 churn()
 {
 	local end i=0 guests=0 dels=0 nsdels=0 rc=0 done_file
@@ -132,7 +164,7 @@ churn()
 	local p1=$!
 	NETDIR=$FAN_TOP/selftests/net ns_exec h2 python3 -c "$CHURNER" 10.7.0.0/16 "$done_file" > "$FAN_TMP/churn.h2" 2>&1 &
 	local p2=$!
-	while [ "$EPOCHSECONDS" -lt "$end" ]; do
+	while [ "$EPOCHSECONDS" -lt "$end" ] || [ "$i" -lt "$MIN_ROUNDS" ]; do
 		i=$((i + 1))
 		echo "at ${SECONDS}s: round $i"
 		ul_churn h1 10.7.3.4 || { echo "underlay churn on h1 failed"; rc=1; }
@@ -144,32 +176,28 @@ churn()
 			rc=1
 		fi
 		# The previous guest goes away under its pings.
-		if ns_exists "t$((i - 1))"; then
+		if [ "$i" -gt 1 ]; then
 			if [ $((i % 2)) -eq 0 ]; then
-				ns_ip "t$((i - 1))" link del ftun0 && dels=$((dels + 1))
+				guest_gone $((i - 1)) dev && dels=$((dels + 1)) && nsdels=$((nsdels + 1)) || rc=1
+			else
+				guest_gone $((i - 1)) ns && nsdels=$((nsdels + 1)) || rc=1
 			fi
-			ip netns del "$(ns "t$((i - 1))")" && nsdels=$((nsdels + 1))
 		fi
 	done
 	rm -f "$done_file"
 	wait "$p1" || rc=1
 	wait "$p2" || rc=1
 	cat "$FAN_TMP/churn.h1" "$FAN_TMP/churn.h2"
-	# The last guest: its fan device goes first if none went yet.
-	if ns_exists "t$i"; then
-		if [ "$dels" -eq 0 ]; then
-			ns_ip "t$i" link del ftun0 && dels=$((dels + 1))
-		fi
-		ip netns del "$(ns "t$i")" && nsdels=$((nsdels + 1))
-	fi
+	# The last guest goes with its namespace.
+	guest_gone "$i" ns && nsdels=$((nsdels + 1)) || rc=1
 	echo "at ${SECONDS}s: $i rounds in ${CHURN_SECS}s: $((i * 2)) underlay address churns," \
 	     "$((i * 2 * ${#MTUS[@]})) underlay MTU changes, $guests guest hosts with a fan, $dels fan devices deleted," \
 	     "$nsdels namespaces with a fan deleted"
-	# Under a loaded TCG host one round may take the whole time.
-	[ "$rc" -eq 0 ] && [ "$guests" -ge 1 ] && [ "$dels" -ge 1 ] &&
-		[ "$nsdels" -ge 1 ]
+	# Every round did all of it (a failed step set rc).
+	[ "$rc" -eq 0 ] && [ "$i" -ge "$MIN_ROUNDS" ] && [ "$guests" -eq "$i" ] &&
+		[ "$dels" -eq $((i / 2)) ] && [ "$nsdels" -eq "$i" ]
 }
-subtest "churn for ${CHURN_SECS}s under traffic" churn
+subtest "churn for ${CHURN_SECS}s and at least $MIN_ROUNDS rounds under traffic" churn
 subtest "no splat after the churn" dmesg_check
 
 after_churn()
@@ -178,6 +206,8 @@ after_churn()
 	maps=$(ns_exec h1 python3 "$FAN_NL" get ftun0 | grep '^map')
 	echo "$maps"
 	[ "$maps" = "map 250.0.0.0/8 10.7.0.0/16" ] &&
+	# The churners' ftun1 went with their last round.
+	[ "$(fan_devs h1)" = ftun0 ] && [ "$(fan_devs h2)" = ftun0 ] &&
 	ns_exec h1 ip link show ftun0 | grep "mtu $((UL_MTU - 20)) " &&
 	fan_flowing h1 rx && fan_flowing h2 rx &&
 	ns_exec c1 ping -c2 -i0.2 -W2 250.9.200.7 && return 0
@@ -201,12 +231,12 @@ unload()
 	echo "at ${SECONDS}s: unloading"
 	fan_unload || return 1
 	# No fan device in any namespace survives the module.
+	local n left
 	for n in $(ns_list); do
-		if ip -n "$n" -d link show 2>/dev/null | grep -q ' fan '; then
-			echo "a fan device survived in $n"
-			return 1
-		fi
+		left=$(fan_devs "${n#"$NS_PREFIX"-}") || { echo "cannot list $n's devices"; return 1; }
+		[ -z "$left" ] || { echo "fan devices survived in $n: $left"; return 1; }
 	done
+	echo "no fan device in any of $(ns_list | wc -l) namespaces"
 }
 subtest "rmmod fan under traffic" unload
 fan_bg_stop

@@ -43,6 +43,28 @@ setup()
 }
 subtest "three hosts and containers come up" setup || ktap_exit_fail_msg "setup failed"
 
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
+fan_devs()
+{
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
+}
+
+# only_fans NAMES HOST...: each HOST's fan devices are NAMES ("" for none).
+only_fans()
+{
+	local want=$1 h got rc=0
+	shift
+	for h in "$@"; do
+		got=$(fan_devs "$h") || { echo "cannot list $h's devices"; return 1; }
+		echo "$h fan devices: ${got:-none}"
+		[ "$got" = "$want" ] || rc=1
+	done
+	return $rc
+}
+
 # ---- (a) a host namespace goes away under traffic ----------------------
 
 traffic c1 c2 250.9.200.7
@@ -65,8 +87,12 @@ del_h2()
 }
 subtest "ip netns del h2 under traffic; its namespace is dismantled" del_h2
 subtest "no splat after deleting h2" dmesg_check
-subtest "h1's ftun0 is still up" \
-	sh -c "ip netns exec $(ns h1) ip link show ftun0 | grep -q ',UP'"
+still_up()
+{
+	ns_exec h1 ip link show ftun0 | grep -q ',UP' &&
+	only_fans ftun0 h1 h3
+}
+subtest "h1's ftun0 is still up (h1 and h3 keep their fan devices)" still_up
 subtest "c1 -> c3 (h1 to h3) still works" ns_exec c1 ping -c3 -i0.2 -W2 250.200.1.9
 subtest "TCP c1 -> c3, 1 MB, sha256 matches" tcp_transfer c1 c3 250.200.1.9 1000000
 fan_bg_stop
@@ -82,9 +108,14 @@ subtest "c1 <-> c3 traffic flows (ping flood, TCP stream)" flows_b
 
 unload()
 {
-	fan_unload &&
-	! ns_exec h1 ip link show ftun0 2>/dev/null &&
-	! ns_exec h3 ip link show ftun0 2>/dev/null
+	local n
+	fan_unload || return 1
+	# In every namespace left (hosts, containers, the switch).
+	for n in $(ns_list); do
+		only_fans "" "${n#"$NS_PREFIX"-}" > /dev/null ||
+			{ echo "fan devices survived in $n: $(fan_devs "${n#"$NS_PREFIX"-}")"; return 1; }
+	done
+	echo "no fan device in any of $(ns_list | wc -l) namespaces"
 }
 subtest "rmmod fan under traffic deletes every fan device" unload
 fan_bg_stop

@@ -28,9 +28,12 @@ subtest "overlay prefix not shorter than underlay" \
 	refused "overlay prefix must be shorter" add ftun1 map 251.0.0.0/16 10.7.0.0/16
 subtest "slice with fewer than 2 container bits" \
 	refused "fewer than 2 bits" add ftun1 map 251.0.0.0/8 10.0.0.0/9
-subtest "prefix length 31 and 0" \
-	sh -c "! ip netns exec $(ns h1) python3 $FAN_NL add ftun1 map 251.0.0.0/8 10.7.0.0/31 &&
-	       ! ip netns exec $(ns h1) python3 $FAN_NL add ftun1 map 0.0.0.0/0 10.7.0.0/16"
+subtest "underlay prefix length 31" \
+	refused "underlay prefix length must be 1..30" add ftun1 map 251.0.0.0/8 10.7.0.0/31
+# 0.0.0.0/0 over 10.7.0.0/16 passes every other check of a map, and ftun0
+# is h1's only fan device: a set that replaces its maps overlaps nothing.
+subtest "overlay prefix length 0 (0.0.0.0/0, nothing else to overlap)" \
+	refused "overlay prefix length must be 1..30" change ftun0 maps 0.0.0.0/0 10.7.0.0/16
 subtest "two maps with overlapping overlays" \
 	refused "overlapping overlays" add ftun1 map 251.0.0.0/8 10.7.0.0/16 map 251.128.0.0/9 10.8.0.0/16
 subtest "overlay overlapping another fan device's" \
@@ -56,6 +59,25 @@ subtest "deleting a map that is not there" \
 	refused "map to delete not found" change ftun0 del 251.0.0.0/8 10.7.0.0/16
 subtest "adding a map twice" \
 	refused "map already exists" change ftun0 add 250.0.0.0/8 10.7.0.0/16
+
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
+fan_devs()
+{
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
+}
+
+# only_fans HOST NAMES: HOST's fan devices are NAMES ("" for none).
+only_fans()
+{
+	local got
+	got=$(fan_devs "$1") || { echo "cannot list $1's devices"; return 1; }
+	echo "$1 fan devices: ${got:-none}"
+	[ "$got" = "$2" ]
+}
+subtest "no refused request left a fan device (nor did ftun1's ip link del)" only_fans h1 ftun0
 
 unchanged()
 {
