@@ -85,6 +85,8 @@ struct ipoib_emu_priv {
 	bool connected;			/* admin mode: connected */
 	bool hashed;
 	bool sysfs_group;
+	/* GSO packets sent whole (TSO), for ethtool -S tx_gso_packets. */
+	atomic64_t tx_gso_packets;
 };
 
 /* IPv4 broadcast group of P_Key 0xffff, as ib0 shows it once joined. */
@@ -370,6 +372,8 @@ static netdev_tx_t ipoib_emu_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	dev_sw_netstats_tx_add(dev, skb_is_gso(skb) ?
 			       skb_shinfo(skb)->gso_segs : 1, skb->len);
+	if (skb_is_gso(skb))
+		atomic64_inc(&priv->tx_gso_packets);
 
 	if (peer) {
 		ipoib_emu_deliver(peer, skb, daddr, false, csum_done);
@@ -517,9 +521,40 @@ static void ipoib_emu_get_drvinfo(struct net_device *dev,
 	strscpy(info->bus_info, "emulated", sizeof(info->bus_info));
 }
 
+/*
+ * What the HCA was handed: tx_gso_packets counts the GSO packets that
+ * reached the device whole (TSO); tx_packets counts their segments.
+ */
+static const char ipoib_emu_stat_names[][ETH_GSTRING_LEN] = {
+	"tx_gso_packets",
+};
+
+static int ipoib_emu_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? ARRAY_SIZE(ipoib_emu_stat_names) :
+				      -EOPNOTSUPP;
+}
+
+static void ipoib_emu_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	if (sset == ETH_SS_STATS)
+		memcpy(data, ipoib_emu_stat_names, sizeof(ipoib_emu_stat_names));
+}
+
+static void ipoib_emu_get_ethtool_stats(struct net_device *dev,
+					struct ethtool_stats *stats, u64 *data)
+{
+	struct ipoib_emu_priv *priv = netdev_priv(dev);
+
+	data[0] = atomic64_read(&priv->tx_gso_packets);
+}
+
 static const struct ethtool_ops ipoib_emu_ethtool_ops = {
-	.get_drvinfo	= ipoib_emu_get_drvinfo,
-	.get_link	= ethtool_op_get_link,
+	.get_drvinfo		= ipoib_emu_get_drvinfo,
+	.get_link		= ethtool_op_get_link,
+	.get_sset_count		= ipoib_emu_get_sset_count,
+	.get_strings		= ipoib_emu_get_strings,
+	.get_ethtool_stats	= ipoib_emu_get_ethtool_stats,
 };
 
 /* --- configuration (RTNL held) ------------------------------------------- */
