@@ -249,6 +249,35 @@ subtest "control: the same packets in IPIP are refused by h2 (rx_spoofed +2)" fo
 subtest "direct: plain packet to h1's slice broadcast is dropped (rx_bad_dst +2)" \
 	counted h1 rx_bad_dst 2 sh -c "! ip netns exec $(ns h2) ping -c2 -i0.2 -W1 -I 250.9.200.1 250.3.4.255"
 
+no_relay()
+{
+	# h2 hands h1 a plain packet for a third host's container: h1 would
+	# forward it into its fan, whose source check stops it (no relaying
+	# that would launder h2's packets as h1's).
+	ns_ip h2 route add 250.200.1.9/32 via 10.7.3.4 dev ul0 &&
+	counted h1 tx_forged 2 ns_exec h2 ping -c2 -i0.2 -W1 -I 250.9.200.1 250.200.1.9
+	COUNTED_RC=$?
+	ns_ip h2 route del 250.200.1.9/32
+	return $COUNTED_RC
+}
+subtest "direct: h1 does not relay h2's plain packet to a third host (tx_forged +2)" no_relay
+
+not_on_link()
+{
+	# No host 10.7.200.1 on the link: the neighbour never resolves, and
+	# that is not tx_no_route ...
+	counted h1 tx_no_route 0 ns_exec c1 ping -c2 -i0.2 -W1 250.200.1.9 || return 1
+	[ "$COUNTED_RC" != 0 ] || return 1
+	# ... but a route to it through a gateway is.
+	ns_ip h1 route add 10.7.200.1/32 via 10.7.9.200 dev ul0 &&
+	counted h1 tx_no_route 2 ns_exec c1 ping -c2 -i0.2 -W1 250.200.1.9
+	COUNTED_RC=$?
+	ns_ip h1 route del 10.7.200.1/32
+	return $COUNTED_RC
+}
+subtest "direct: host routed via a gateway, not on-link -> tx_no_route +2 (control: on-link +0)" \
+	not_on_link
+
 rp_filter_strict()
 {
 	# rp_filter strict everywhere on h2: the plain packets from c1 come
