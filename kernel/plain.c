@@ -108,6 +108,13 @@ static unsigned int fan_plain_rcv(void *priv, struct sk_buff *skb,
 	    netif_is_bridge_port(in))
 		return NF_ACCEPT;
 
+	/*
+	 * IPIP is the tunnel handlers' (ours checks the fan's), even with
+	 * an outer source in the overlay, which no fan host sends.
+	 */
+	if (ip_hdr(skb)->protocol == IPPROTO_IPIP)
+		return NF_ACCEPT;
+
 	src = ntohl(ip_hdr(skb)->saddr);
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
 		const struct fan_map_set *set = rcu_dereference(fan->maps);
