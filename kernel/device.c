@@ -29,6 +29,8 @@ static const char fan_stat_names[__FAN_XSTATS_MAX][ETH_GSTRING_LEN] = {
 	[FAN_XSTATS_RX_BAD_DST]		= "rx_bad_dst",
 	[FAN_XSTATS_RX_ECN]		= "rx_ecn",
 	[FAN_XSTATS_RX_POLICY]		= "rx_policy",
+	[FAN_XSTATS_TX_FORGED]		= "tx_forged",
+	[FAN_XSTATS_RX_PLAIN]		= "rx_plain",
 };
 
 /* The counters ethtool shows: every reason, none of the placeholders. */
@@ -64,7 +66,7 @@ static void fan_get_stats64(struct net_device *dev,
 	for (r = FAN_FIRST_STAT; r < __FAN_XSTATS_MAX; r++) {
 		u64 n = fan_counter_sum(fan, r);
 
-		if (r < FAN_XSTATS_RX_SPOOFED)
+		if (r < FAN_XSTATS_RX_SPOOFED || r == FAN_XSTATS_TX_FORGED)
 			stats->tx_dropped += n;
 		else
 			stats->rx_dropped += n;
@@ -118,6 +120,10 @@ static void fan_dev_uninit(struct net_device *dev)
 	struct fan_dev *fan = netdev_priv(dev);
 
 	list_del_rcu(&fan->list);
+	if (fan->listed) {
+		fan->listed = false;
+		fan_plain_hook_put(dev_net(dev));
+	}
 	/* Transmit has stopped for good: release the cached routes. */
 	fan_route_cache_free(fan);
 }
@@ -211,16 +217,19 @@ void fan_setup(struct net_device *dev)
 }
 
 /*
- * Follow the underlay: MTU = underlay MTU - 20, and headroom for the
- * underlay's link-layer header (24 bytes on IPoIB) plus ours.  RTNL held.
- * Before registration only the fields are set; afterwards dev_set_mtu()
- * tells everyone (routes, the bridge above us) about the change.
+ * Follow the underlay: MTU = underlay MTU - 20 (the underlay's own MTU when
+ * every map is direct: nothing is added to the packets), and headroom for
+ * the underlay's link-layer header (24 bytes on IPoIB) plus ours.  RTNL
+ * held.  Before registration only the fields are set; afterwards
+ * dev_set_mtu() tells everyone (routes, the bridge above us) about the
+ * change.
  */
 void fan_update_mtu(struct fan_dev *fan, const struct net_device *lower)
 {
 	struct net_device *dev = fan->dev;
-	int mtu = max_t(int, lower->mtu - (int)sizeof(struct iphdr),
-			ETH_MIN_MTU);
+	int overhead = fan_map_set_all_direct(rtnl_dereference(fan->maps)) ?
+		       0 : sizeof(struct iphdr);
+	int mtu = max_t(int, lower->mtu - overhead, ETH_MIN_MTU);
 
 	dev->needed_headroom = LL_RESERVED_SPACE(lower) + sizeof(struct iphdr);
 	dev->max_mtu = mtu;

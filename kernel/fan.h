@@ -17,6 +17,7 @@
 /* One map of a device, kept in host order for the math. */
 struct fan_map {
 	struct fan_map_math m;
+	u8 mode;			/* enum fan_map_mode */
 };
 
 /*
@@ -47,14 +48,20 @@ struct fan_dev {
 	u8 tos;				/* FAN_TOS_INHERIT: copy inner */
 	u8 pmtudisc;
 	u8 strict;
+	bool listed;			/* in fan_net.devs, holds the hook */
 	struct fan_pcpu_drops __percpu *drops;
 	struct fan_route_cache __percpu *rt_cache;
 	struct gro_cells gro_cells;
 };
 
-/* Per network namespace: the fan devices receive looks through. */
+/*
+ * Per network namespace: the fan devices receive looks through, and the
+ * netfilter hook for plain overlay packets, registered while there is at
+ * least one fan device in the namespace (RTNL).
+ */
 struct fan_net {
 	struct list_head devs;
+	unsigned int hook_users;
 };
 
 extern unsigned int fan_net_id;
@@ -76,6 +83,19 @@ static inline void fan_count(struct fan_dev *fan, unsigned int reason)
 
 u64 fan_counter_sum(const struct fan_dev *fan, unsigned int reason);
 
+/* Does every map of @set (and there is one) reach its hosts directly? */
+static inline bool fan_map_set_all_direct(const struct fan_map_set *set)
+{
+	unsigned int i;
+
+	if (!set || !set->count)
+		return false;
+	for (i = 0; i < set->count; i++)
+		if (set->maps[i].mode != FAN_MAP_MODE_DIRECT)
+			return false;
+	return true;
+}
+
 /* device.c */
 void fan_setup(struct net_device *dev);
 void fan_update_mtu(struct fan_dev *fan, const struct net_device *lower);
@@ -93,6 +113,8 @@ int fan_map_set_check_net(const struct fan_map_set *set,
 			  struct netlink_ext_ack *extack);
 bool fan_slice_owned(const struct fan_map_set *set, u32 outer_src,
 		     u32 inner_src);
+int fan_map_set_check_direct(const struct fan_map_set *set, int link,
+			     struct net *net, struct netlink_ext_ack *extack);
 
 /* netlink.c */
 int fan_nl_init(void);
@@ -105,10 +127,14 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev);
 int fan_rcv_init(void);
 void fan_rcv_exit(void);
 
+/* plain.c */
+int fan_plain_hook_get(struct net *net);
+void fan_plain_hook_put(struct net *net);
+
 /* route_cache.c */
 int fan_route_cache_init(struct fan_dev *fan);
 void fan_route_cache_free(struct fan_dev *fan);
 struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
-			     __be32 *saddr);
+			     bool direct, __be32 *saddr);
 
 #endif /* _FAN_H */

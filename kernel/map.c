@@ -6,6 +6,7 @@
 
 #include <linux/slab.h>
 #include <linux/overflow.h>
+#include <linux/inetdevice.h>
 #include <net/netns/generic.h>
 
 #include "fan.h"
@@ -159,4 +160,59 @@ bool fan_slice_owned(const struct fan_map_set *set, u32 outer_src,
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Is all of the underlay prefix of @m on-link on @lower: does @lower hold
+ * an IPv4 address whose subnet contains the whole prefix?  RTNL held.
+ */
+static bool fan_underlay_on_link(const struct fan_map_math *m,
+				 struct net_device *lower)
+{
+	struct in_device *in_dev = __in_dev_get_rtnl(lower);
+	const struct in_ifaddr *ifa;
+
+	if (!in_dev)
+		return false;
+	in_dev_for_each_ifa_rtnl(ifa, in_dev) {
+		if (ifa->ifa_prefixlen <= m->underlay_len &&
+		    fan_prefix_contains(ntohl(ifa->ifa_local), ifa->ifa_prefixlen,
+					m->underlay))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Direct maps hand packets to the owning host as a next hop on the
+ * underlay device, so they need one (@link), and every host of their
+ * underlay prefix must be on-link there.  Called under RTNL.
+ */
+int fan_map_set_check_direct(const struct fan_map_set *set, int link,
+			     struct net *net, struct netlink_ext_ack *extack)
+{
+	struct net_device *lower = NULL;
+	unsigned int i;
+
+	ASSERT_RTNL();
+
+	for (i = 0; i < set->count; i++) {
+		const struct fan_map_math *m = &set->maps[i].m;
+
+		if (set->maps[i].mode != FAN_MAP_MODE_DIRECT)
+			continue;
+		if (!link) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "direct mode needs an underlay device (IFLA_FAN_LINK)");
+			return -EINVAL;
+		}
+		if (!lower)
+			lower = __dev_get_by_index(net, link);
+		if (!lower || !fan_underlay_on_link(m, lower)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "direct mode needs the underlay prefix on-link: no address of the underlay device has a subnet containing it");
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

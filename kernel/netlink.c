@@ -20,6 +20,7 @@ static const struct nla_policy fan_map_policy[IFLA_FAN_MAP_ATTR_MAX + 1] = {
 	[IFLA_FAN_MAP_OVERLAY_LEN]	= NLA_POLICY_MAX(NLA_U8, 32),
 	[IFLA_FAN_MAP_UNDERLAY]		= { .type = NLA_BE32 },
 	[IFLA_FAN_MAP_UNDERLAY_LEN]	= NLA_POLICY_MAX(NLA_U8, 32),
+	[IFLA_FAN_MAP_MODE]		= NLA_POLICY_MAX(NLA_U8, FAN_MAP_MODE_MAX),
 };
 
 static const struct nla_policy fan_policy[IFLA_FAN_MAX + 1] = {
@@ -58,6 +59,8 @@ static int fan_parse_map(const struct nlattr *nla, struct fan_map *map,
 	map->m.overlay_len = nla_get_u8(tb[IFLA_FAN_MAP_OVERLAY_LEN]);
 	map->m.underlay = ntohl(nla_get_be32(tb[IFLA_FAN_MAP_UNDERLAY]));
 	map->m.underlay_len = nla_get_u8(tb[IFLA_FAN_MAP_UNDERLAY_LEN]);
+	map->mode = tb[IFLA_FAN_MAP_MODE] ? nla_get_u8(tb[IFLA_FAN_MAP_MODE]) :
+					    FAN_MAP_MODE_IPIP;
 
 	merr = fan_map_check(&map->m);
 	if (merr) {
@@ -138,6 +141,7 @@ static int fan_validate(struct nlattr *tb[], struct nlattr *data[],
 	return 0;
 }
 
+/* A map is its two prefixes: the mode does not make another map. */
 static bool fan_map_equal(const struct fan_map *a, const struct fan_map *b)
 {
 	return a->m.overlay == b->m.overlay &&
@@ -277,11 +281,30 @@ static int fan_newlink(struct net *src_net, struct net_device *dev,
 					    "underlay cannot be a fan device");
 			return -EINVAL;
 		}
+	}
+
+	set = fan_build_set(NULL, data, extack);
+	if (IS_ERR(set))
+		return PTR_ERR(set);
+	err = fan_map_set_check_net(set, fan, net, extack);
+	if (!err)
+		err = fan_map_set_check_direct(set, fan->link, net, extack);
+	if (err)
+		goto err_free;
+	RCU_INIT_POINTER(fan->maps, set);
+
+	if (lower) {
+		/* The MTU depends on the maps: IPIP adds 20 bytes. */
 		fan_update_mtu(fan, lower);
 		if (user_mtu > dev->max_mtu) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "MTU larger than the underlay MTU - 20");
-			return -EINVAL;
+			if (fan_map_set_all_direct(set))
+				NL_SET_ERR_MSG_MOD(extack,
+						   "MTU larger than the underlay MTU");
+			else
+				NL_SET_ERR_MSG_MOD(extack,
+						   "MTU larger than the underlay MTU - 20");
+			err = -EINVAL;
+			goto err_unset;
 		}
 	}
 	if (user_mtu)
@@ -289,22 +312,23 @@ static int fan_newlink(struct net *src_net, struct net_device *dev,
 
 	fan_apply_params(fan, data);
 
-	set = fan_build_set(NULL, data, extack);
-	if (IS_ERR(set))
-		return PTR_ERR(set);
-	err = fan_map_set_check_net(set, fan, net, extack);
+	err = fan_plain_hook_get(net);
 	if (err)
-		goto err_free;
-	RCU_INIT_POINTER(fan->maps, set);
+		goto err_unset;
 
 	/* On failure, ndo_init's error path or the destructor frees the set. */
 	err = register_netdevice(dev);
-	if (err)
+	if (err) {
+		fan_plain_hook_put(net);
 		return err;
+	}
 
 	list_add_tail_rcu(&fan->list, &fan_pernet(net)->devs);
+	fan->listed = true;
 	return 0;
 
+err_unset:
+	RCU_INIT_POINTER(fan->maps, NULL);
 err_free:
 	kfree(set);
 	return err;
@@ -331,6 +355,9 @@ static int fan_changelink(struct net_device *dev, struct nlattr *tb[],
 		return PTR_ERR(set);
 	if (set) {
 		err = fan_map_set_check_net(set, fan, dev_net(dev), extack);
+		if (!err)
+			err = fan_map_set_check_direct(set, fan->link,
+						       dev_net(dev), extack);
 		if (err) {
 			kfree(set);
 			return err;
@@ -340,8 +367,16 @@ static int fan_changelink(struct net_device *dev, struct nlattr *tb[],
 	/* Nothing can fail past this point: apply everything or nothing. */
 	fan_apply_params(fan, data);
 	if (set) {
+		bool was_direct = fan_map_set_all_direct(old);
+		struct net_device *lower;
+
 		rcu_assign_pointer(fan->maps, set);
 		kfree_rcu(old, rcu);
+		/* All direct or not any more: the MTU gains or loses 20. */
+		lower = fan->link ? __dev_get_by_index(dev_net(dev), fan->link) :
+				    NULL;
+		if (lower && was_direct != fan_map_set_all_direct(set))
+			fan_update_mtu(fan, lower);
 	}
 	return 0;
 }
@@ -350,7 +385,7 @@ static size_t fan_map_size(void)
 {
 	return nla_total_size(0) +		/* IFLA_FAN_MAP */
 	       2 * nla_total_size(sizeof(__be32)) +
-	       2 * nla_total_size(sizeof(u8));
+	       3 * nla_total_size(sizeof(u8));	/* two lengths, mode */
 }
 
 static size_t fan_get_size(const struct net_device *dev)
@@ -370,7 +405,8 @@ static int fan_fill_map(struct sk_buff *skb, const struct fan_map *map)
 	    nla_put_u8(skb, IFLA_FAN_MAP_OVERLAY_LEN, map->m.overlay_len) ||
 	    nla_put_in_addr(skb, IFLA_FAN_MAP_UNDERLAY,
 			    htonl(map->m.underlay)) ||
-	    nla_put_u8(skb, IFLA_FAN_MAP_UNDERLAY_LEN, map->m.underlay_len))
+	    nla_put_u8(skb, IFLA_FAN_MAP_UNDERLAY_LEN, map->m.underlay_len) ||
+	    nla_put_u8(skb, IFLA_FAN_MAP_MODE, map->mode))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -28,6 +28,7 @@ struct fan_route_slot {
 	__be32 daddr;
 	__be32 saddr;
 	u8 tos;
+	bool direct;
 };
 
 struct fan_route_cache {
@@ -58,14 +59,19 @@ void fan_route_cache_free(struct fan_dev *fan)
 	fan->rt_cache = NULL;
 }
 
+/*
+ * IPIP routes are looked up for protocol 4, through xfrm, so IPsec policies
+ * for the fan's IPIP apply.  A direct map's route is only the next hop for
+ * a packet that is not ours: no protocol, no xfrm (the packet keeps its own).
+ */
 static struct rtable *fan_route_lookup(struct fan_dev *fan, __be32 daddr,
-				       u8 tos, __be32 *saddr)
+				       u8 tos, bool direct, __be32 *saddr)
 {
 	struct flowi4 fl4 = {
 		.daddr = daddr,
 		.flowi4_oif = READ_ONCE(fan->link),
 		.flowi4_tos = RT_TOS(tos),
-		.flowi4_proto = IPPROTO_IPIP,
+		.flowi4_proto = direct ? 0 : IPPROTO_IPIP,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
 	};
 	struct rtable *rt;
@@ -77,19 +83,21 @@ static struct rtable *fan_route_lookup(struct fan_dev *fan, __be32 daddr,
 }
 
 /*
- * A referenced route to underlay host @daddr, and the source address to use.
- * Called from transmit, BH disabled.
+ * A referenced route to underlay host @daddr, and the source address to use
+ * (for a direct map: this host's address towards it).  Called from
+ * transmit, BH disabled.
  */
 struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
-			     __be32 *saddr)
+			     bool direct, __be32 *saddr)
 {
 	struct fan_route_cache *c = this_cpu_ptr(fan->rt_cache);
 	struct fan_route_slot *s;
 	struct rtable *rt;
-	u32 key = (__force u32)daddr ^ tos;
+	u32 key = (__force u32)daddr ^ tos ^ ((u32)direct << 8);
 
 	s = &c->slot[hash_32(key, FAN_RT_CACHE_BITS)];
-	if (likely(s->dst && s->daddr == daddr && s->tos == tos)) {
+	if (likely(s->dst && s->daddr == daddr && s->tos == tos &&
+		   s->direct == direct)) {
 		if (likely(dst_check(s->dst, 0))) {
 			dst_hold(s->dst);
 			*saddr = s->saddr;
@@ -100,7 +108,7 @@ struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
 		s->dst = NULL;
 	}
 
-	rt = fan_route_lookup(fan, daddr, tos, saddr);
+	rt = fan_route_lookup(fan, daddr, tos, direct, saddr);
 	if (IS_ERR(rt))
 		return rt;
 
@@ -110,5 +118,6 @@ struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
 	s->daddr = daddr;
 	s->saddr = *saddr;
 	s->tos = tos;
+	s->direct = direct;
 	return rt;
 }

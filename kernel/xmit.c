@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Fan networking: transmit.  The inner destination selects a map, the map
- * gives the underlay host, and the packet leaves in one IPv4 header.
+ * gives the underlay host, and the packet leaves in one IPv4 header (IPIP
+ * maps) or as it is, with that host as its next hop (direct maps).
  */
 
 #include <linux/ip.h>
@@ -12,6 +13,8 @@
 #include <net/route.h>
 #include <net/dst.h>
 #include <net/dst_metadata.h>
+#include <net/neighbour.h>
+#include <net/arp.h>
 
 #include "fan.h"
 
@@ -52,6 +55,107 @@ static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
 	return true;
 }
 
+/*
+ * The security model of direct mode: nothing checks the source on the
+ * receiving host, so the sender does.  A packet may leave only with a
+ * source in this host's own slice of the map (this host being @self, its
+ * address on the underlay device towards the owning host), or with one of
+ * this host's own addresses.
+ */
+static bool fan_direct_src_ok(struct net_device *dev,
+			      const struct fan_map_math *m, __be32 self,
+			      __be32 src)
+{
+	u32 me = ntohl(self);
+
+	if (fan_prefix_contains(m->underlay, m->underlay_len, me) &&
+	    fan_host_part_valid(m, fan_host_part(m, me)) &&
+	    fan_prefix_contains(fan_slice_of(m, me), fan_slice_len(m),
+				ntohl(src)))
+		return true;
+	return inet_addr_type_dev_table(dev_net(dev), dev, src) == RTN_LOCAL;
+}
+
+/*
+ * A direct map: hand the packet unchanged to the owning host @daddr as the
+ * next hop on the underlay device, the way ip_finish_output2() hands a
+ * packet to its gateway's neighbour entry, but with the host's neighbour,
+ * not the packet's destination's.  GSO packets stay whole (the underlay
+ * device segments them, in hardware if it can) and checksums are left to
+ * the underlay device's offloads: the packet is no different from any
+ * other IPv4 packet routed out of it.
+ */
+static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
+				   const struct fan_map *map, __be32 daddr)
+{
+	struct net_device *dev = fan->dev;
+	const struct iphdr *iph = ip_hdr(skb);
+	struct net_device *lower;
+	struct neighbour *neigh;
+	unsigned int len;
+	struct rtable *rt;
+	__be32 self;
+	int mtu, ret;
+
+	rt = fan_route_get(fan, daddr, iph->tos, true, &self);
+	if (IS_ERR(rt))
+		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
+	lower = rt->dst.dev;
+
+	if (rt->rt_type == RTN_LOCAL) {
+		ip_rt_put(rt);
+		return fan_drop(fan, skb, FAN_XSTATS_TX_TO_SELF);
+	}
+	/*
+	 * Only a host on the link: no gateway, out of the fan's own
+	 * underlay device, and not a broadcast or multicast address.
+	 */
+	if (rt->rt_type != RTN_UNICAST || rt->rt_uses_gateway ||
+	    lower == dev || lower->ifindex != READ_ONCE(fan->link)) {
+		ip_rt_put(rt);
+		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
+	}
+
+	if (!fan_direct_src_ok(lower, &map->m, self, iph->saddr)) {
+		ip_rt_put(rt);
+		return fan_drop(fan, skb, FAN_XSTATS_TX_FORGED);
+	}
+
+	/* As the IPIP path, without its 20 bytes (and as ip_forward()). */
+	mtu = dst_mtu(&rt->dst);
+	if (!skb_is_gso(skb) && skb->len > mtu &&
+	    (iph->frag_off & htons(IP_DF))) {
+		ip_rt_put(rt);
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			      htonl(mtu));
+		return fan_drop(fan, skb, FAN_XSTATS_TX_FRAG_NEEDED);
+	}
+
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(lower))) {
+		ip_rt_put(rt);
+		goto drop;
+	}
+
+	/* The route's reference goes to the packet. */
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	skb->dev = lower;
+	len = skb->len;
+
+	/* The core holds rcu_read_lock_bh() around ndo_start_xmit. */
+	neigh = ip_neigh_gw4(lower, daddr);
+	if (IS_ERR(neigh))
+		goto drop;
+	ret = neigh_output(neigh, skb, false);
+	iptunnel_xmit_stats(dev, net_xmit_eval(ret) ? -1 : (int)len);
+	return NETDEV_TX_OK;
+
+drop:
+	kfree_skb(skb);
+	dev_core_stats_tx_dropped_inc(dev);
+	return NETDEV_TX_OK;
+}
+
 netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct fan_dev *fan = netdev_priv(dev);
@@ -80,11 +184,14 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 		return fan_drop(fan, skb, FAN_XSTATS_TX_BAD_HOST);
 	daddr = htonl(host);
 
+	if (map->mode == FAN_MAP_MODE_DIRECT)
+		return fan_xmit_direct(fan, skb, map, daddr);
+
 	tos = READ_ONCE(fan->tos);
 	if (tos == FAN_TOS_INHERIT)
 		tos = inner->tos;
 
-	rt = fan_route_get(fan, daddr, tos, &saddr);
+	rt = fan_route_get(fan, daddr, tos, false, &saddr);
 	if (IS_ERR(rt))
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 

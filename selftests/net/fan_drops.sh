@@ -20,7 +20,7 @@ subtest "two hosts with containers" setup || ktap_exit_fail_msg "setup failed"
 
 # The fan's drop reasons (the uAPI's, in its order).
 REASONS=(tx_no_map tx_bad_host tx_to_self tx_no_route tx_not_ipv4 tx_frag_needed
-	rx_spoofed rx_malformed rx_bad_dst rx_ecn rx_policy)
+	rx_spoofed rx_malformed rx_bad_dst rx_ecn rx_policy tx_forged rx_plain)
 
 # drops HOST: "name value" for each drop counter of HOST's ftun0: every
 # reason (ethtool -S), then the standard tx_dropped and rx_dropped as

@@ -7,10 +7,14 @@ fanctl validates before it talks to the kernel, so the kernel's own checks
 requests built here, attribute by attribute.
 
   fan_nl.py add NAME [link DEV] [ttl N] [tos N] [pmtudisc N] [strict N]
-                     [map O/o U/u]... [attr TYPE HEX]... [mapattr TYPE HEX]
-  fan_nl.py change NAME [same options] [maps O/o U/u]... [add O/o U/u]...
-                        [del O/o U/u]...
+                     [map O/o U/u [mode M]]... [attr TYPE HEX]...
+                     [mapattr TYPE HEX]
+  fan_nl.py change NAME [same options] [maps O/o U/u [mode M]]...
+                        [add O/o U/u [mode M]]... [del O/o U/u]...
   fan_nl.py get NAME        print the fan attributes and counters
+
+"mode M" right after a map sets that map's IFLA_FAN_MAP_MODE: ipip,
+direct or a number (absent: no attribute, which the kernel takes as ipip).
 
 Prints "ok" or "error: ERRNO: extack message"; exit 0 ok, 2 refused.
 """
@@ -37,10 +41,12 @@ NLA_F_NESTED = 1 << 15
  IFLA_FAN_MAPS, IFLA_FAN_MAP_ADD, IFLA_FAN_MAP_DEL) = range(1, 9)
 IFLA_FAN_MAP = 1
 (IFLA_FAN_MAP_OVERLAY, IFLA_FAN_MAP_OVERLAY_LEN, IFLA_FAN_MAP_UNDERLAY,
- IFLA_FAN_MAP_UNDERLAY_LEN) = range(1, 5)
+ IFLA_FAN_MAP_UNDERLAY_LEN, IFLA_FAN_MAP_MODE) = range(1, 6)
+MODES = {"ipip": 0, "direct": 1}
+MODE_NAMES = {v: k for k, v in MODES.items()}
 XSTATS = ["", "", "tx_no_map", "tx_bad_host", "tx_to_self", "tx_no_route",
           "tx_not_ipv4", "tx_frag_needed", "rx_spoofed", "rx_malformed",
-          "rx_bad_dst", "rx_ecn", "rx_policy"]
+          "rx_bad_dst", "rx_ecn", "rx_policy", "tx_forged", "rx_plain"]
 
 
 def attr(atype, payload):
@@ -58,9 +64,11 @@ def prefix(text):
     return ipaddress.IPv4Address(addr).packed, int(plen)
 
 
-def map_attr(overlay, underlay, extra=b""):
+def map_attr(overlay, underlay, extra=b"", mode=None):
     o, olen = prefix(overlay)
     u, ulen = prefix(underlay)
+    if mode is not None:
+        extra = attr(IFLA_FAN_MAP_MODE, struct.pack("B", mode)) + extra
     return nest(IFLA_FAN_MAP,
                 attr(IFLA_FAN_MAP_OVERLAY, o),
                 attr(IFLA_FAN_MAP_OVERLAY_LEN, struct.pack("B", olen)),
@@ -130,8 +138,14 @@ def options(args):
             data.append(attr(atype, struct.pack("B", int(args[i + 1]))))
             i += 2
         elif key in lists:
-            lists[key].append((args[i + 1], args[i + 2]))
+            overlay, underlay, mode = args[i + 1], args[i + 2], None
             i += 3
+            if i + 1 < len(args) and args[i] == "mode":
+                mode = MODES.get(args[i + 1])
+                if mode is None:
+                    mode = int(args[i + 1])
+                i += 2
+            lists[key].append((overlay, underlay, mode))
         elif key == "attr":
             data.append(attr(int(args[i + 1]), bytes.fromhex(args[i + 2])))
             i += 3
@@ -143,8 +157,8 @@ def options(args):
     for key, atype in (("map", IFLA_FAN_MAPS), ("maps", IFLA_FAN_MAPS),
                        ("add", IFLA_FAN_MAP_ADD), ("del", IFLA_FAN_MAP_DEL)):
         if lists[key]:
-            data.append(nest(atype, *(map_attr(o, u, mapextra)
-                                      for o, u in lists[key])))
+            data.append(nest(atype, *(map_attr(o, u, mapextra, mode)
+                                      for o, u, mode in lists[key])))
     return nest(IFLA_LINKINFO, attr(IFLA_INFO_KIND, b"fan\0"),
                 nest(IFLA_INFO_DATA, *data))
 
@@ -167,11 +181,16 @@ def show(ifname):
         for m in parse_attrs(data.get(IFLA_FAN_MAPS, [b""])[0]).get(
                 IFLA_FAN_MAP, []):
             f = parse_attrs(m)
-            print("map %s/%d %s/%d" % (
+            line = "map %s/%d %s/%d" % (
                 ipaddress.IPv4Address(f[IFLA_FAN_MAP_OVERLAY][0]),
                 f[IFLA_FAN_MAP_OVERLAY_LEN][0][0],
                 ipaddress.IPv4Address(f[IFLA_FAN_MAP_UNDERLAY][0]),
-                f[IFLA_FAN_MAP_UNDERLAY_LEN][0][0]))
+                f[IFLA_FAN_MAP_UNDERLAY_LEN][0][0])
+            # IPIP, the default, as before; other modes by name.
+            mode = f.get(IFLA_FAN_MAP_MODE, [b"\0"])[0][0]
+            if mode:
+                line += " mode %s" % MODE_NAMES.get(mode, mode)
+            print(line)
         xs = parse_attrs(info.get(IFLA_INFO_XSTATS, [b""])[0])
         for atype, vals in sorted(xs.items()):
             if atype < len(XSTATS) and XSTATS[atype]:

@@ -32,10 +32,12 @@ an extack message.  --reader only reads the device back and checks that
 import argparse
 import errno
 import ipaddress
+import json
 import os
 import random
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -64,7 +66,11 @@ MAP_POLICY = {
     nl.IFLA_FAN_MAP_OVERLAY_LEN: (U8, 32),
     nl.IFLA_FAN_MAP_UNDERLAY: (BE32, None),
     nl.IFLA_FAN_MAP_UNDERLAY_LEN: (U8, 32),
+    nl.IFLA_FAN_MAP_MODE: (U8, 1),
 }
+MAP_REQUIRED = (nl.IFLA_FAN_MAP_OVERLAY, nl.IFLA_FAN_MAP_OVERLAY_LEN,
+                nl.IFLA_FAN_MAP_UNDERLAY, nl.IFLA_FAN_MAP_UNDERLAY_LEN)
+MODE_DIRECT = 1
 EXACT_LEN = {U8: 1, U32: 4, BE32: 4}
 FAN_MAX_MAPS = 16
 PARAMS = ((nl.IFLA_FAN_TTL, "ttl"), (nl.IFLA_FAN_TOS, "tos"),
@@ -154,8 +160,8 @@ def strict_parse(buf, policy, where):
     return tb
 
 
-def parse_map_list(buf, where):
-    """fan_parse_map_list()."""
+def parse_map_list(buf, where, modes=None):
+    """fan_parse_map_list(); the maps' modes (if sent) go into MODES."""
     attrs, rem = walk(buf)
     maps = []
     for atype, payload in attrs:
@@ -166,8 +172,8 @@ def parse_map_list(buf, where):
         if not atype & nl.NLA_F_NESTED:
             raise Refused("%s: map without NLA_F_NESTED" % where)
         tb = strict_parse(payload, MAP_POLICY, where + " map")
-        if len(tb) != 4:
-            raise Refused("%s: map lacks attributes %s" % (where, sorted(set(MAP_POLICY) - set(tb))))
+        if any(t not in tb for t in MAP_REQUIRED):
+            raise Refused("%s: map lacks attributes %s" % (where, sorted(set(MAP_REQUIRED) - set(tb))))
         m = (struct.unpack(">I", tb[nl.IFLA_FAN_MAP_OVERLAY])[0],
              tb[nl.IFLA_FAN_MAP_OVERLAY_LEN][0],
              struct.unpack(">I", tb[nl.IFLA_FAN_MAP_UNDERLAY])[0],
@@ -176,6 +182,8 @@ def parse_map_list(buf, where):
         if err:
             raise Refused("%s: map %s: %s" % (where, map_text(m), err))
         maps.append(m)
+        if modes is not None:
+            modes[m] = tb[nl.IFLA_FAN_MAP_MODE][0] if nl.IFLA_FAN_MAP_MODE in tb else 0
     if rem != 0:
         raise Refused("%s: %d bytes left in the list" % (where, rem))
     return maps
@@ -198,22 +206,28 @@ def parse_linkinfos(linkinfos):
             raise Refused("IFLA_INFO_DATA of %d bytes" % len(payload), extack=False)
         tb = strict_parse(payload, DATA_POLICY, "data#%d" % i)
     lists = {}
+    modes = {}
     for t, name in LIST_NAMES.items():
         if t in tb:
-            lists[t] = parse_map_list(tb[t], name)
-    return tb, lists
+            lists[t] = parse_map_list(tb[t], name,
+                                      modes if t != nl.IFLA_FAN_MAP_DEL else None)
+    return tb, lists, modes
 
 
 class Dev:
-    def __init__(self, name, ifindex, link, params, maps):
+    def __init__(self, name, ifindex, link, params, maps, modes=None):
         self.name, self.ifindex, self.link = name, ifindex, link
         self.params, self.maps = dict(params), list(maps)
+        # The maps' modes, where not IPIP.
+        self.modes = {m: v for m, v in (modes or {}).items() if v and m in self.maps}
 
     def state(self):
-        return (self.link, tuple(sorted(self.params.items())), tuple(self.maps))
+        return (self.link, tuple(sorted(self.params.items())), tuple(self.maps),
+                tuple(sorted(self.modes.items())))
 
     def copy(self):
-        return Dev(self.name, self.ifindex, self.link, self.params, self.maps)
+        return Dev(self.name, self.ifindex, self.link, self.params, self.maps,
+                   self.modes)
 
 
 def build_set(cur, tb, lists):
@@ -243,9 +257,26 @@ def build_set(cur, tb, lists):
     return work
 
 
+def on_link(m, addrs):
+    """Is underlay prefix of M inside the subnet of one of ADDRS?"""
+    return any(plen <= m[3] and ((a ^ m[2]) & mask(plen)) == 0
+               for a, plen in addrs)
+
+
 class Model:
-    def __init__(self, devs):
+    def __init__(self, devs, addrs=None):
         self.devs = {d.name: d for d in devs}
+        self.addrs = addrs or {}	# ifindex -> [(address, prefix length)]
+
+    def check_direct(self, dev, modes):
+        """fan_map_set_check_direct()."""
+        for m in dev.maps:
+            if modes.get(m) != MODE_DIRECT:
+                continue
+            if not dev.link:
+                raise Refused("direct map %s without a link" % map_text(m))
+            if not on_link(m, self.addrs.get(dev.link, [])):
+                raise Refused("direct map %s not on-link" % map_text(m))
 
     def check_net(self, maps, self_name):
         for other in self.devs.values():
@@ -259,7 +290,7 @@ class Model:
     def newlink(self, name, linkinfos, create, ifindexes):
         """Returns the device's new state (a Dev) or raises Refused."""
         parsed = parse_linkinfos(linkinfos) if linkinfos else None
-        tb, lists = parsed if parsed else ({}, {})
+        tb, lists, modes = parsed if parsed else ({}, {}, {})
         if create:
             if name in self.devs:
                 raise Refused("device exists", extack=False)
@@ -283,7 +314,12 @@ class Model:
         maps = build_set(cur, tb, lists)
         if maps is not None:
             self.check_net(maps, name)
+            # A map sent in MAPS or ADD has the mode sent; kept ones keep theirs.
+            new = {} if nl.IFLA_FAN_MAPS in lists else dict(dev.modes)
+            new.update(modes)
             dev.maps = maps
+            dev.modes = {m: v for m, v in new.items() if v and m in maps}
+            self.check_direct(dev, dev.modes)
         for t, key in PARAMS:
             if t in tb:
                 dev.params[key] = tb[t][0]
@@ -316,15 +352,17 @@ def read_dev(name):
         data = nl.parse_attrs(info.get(nl.IFLA_INFO_DATA, [b""])[0])
         params = {key: data[t][0][0] for t, key in PARAMS if t in data}
         maps = []
+        modes = {}
         for m in nl.parse_attrs(data.get(nl.IFLA_FAN_MAPS, [b""])[0]).get(nl.IFLA_FAN_MAP, []):
             f = nl.parse_attrs(m)
             maps.append((struct.unpack(">I", f[nl.IFLA_FAN_MAP_OVERLAY][0])[0],
                          f[nl.IFLA_FAN_MAP_OVERLAY_LEN][0][0],
                          struct.unpack(">I", f[nl.IFLA_FAN_MAP_UNDERLAY][0])[0],
                          f[nl.IFLA_FAN_MAP_UNDERLAY_LEN][0][0]))
+            modes[maps[-1]] = f.get(nl.IFLA_FAN_MAP_MODE, [b"\0"])[0][0]
         link = struct.unpack("=I", data[nl.IFLA_FAN_LINK][0])[0] \
             if nl.IFLA_FAN_LINK in data else None
-        return ifindex, Dev(name, ifindex, link, params, maps)
+        return ifindex, Dev(name, ifindex, link, params, maps, modes)
     return None, errno.ENODATA
 
 
@@ -332,6 +370,18 @@ def describe(dev):
     return "link %s %s maps [%s]" % (dev.link, " ".join(
         "%s %s" % kv for kv in sorted(dev.params.items())),
         ", ".join(map_text(m) for m in dev.maps))
+
+
+def ipv4_addrs():
+    """ifindex -> [(address, prefix length)] of this namespace's devices."""
+    out = subprocess.run(["ip", "-j", "-4", "addr", "show"], check=True,
+                         capture_output=True, text=True).stdout
+    addrs = {}
+    for link in json.loads(out):
+        for a in link.get("addr_info", []):
+            addrs.setdefault(link["ifindex"], []).append(
+                (int(ipaddress.IPv4Address(a["local"])), a["prefixlen"]))
+    return addrs
 
 
 # ---- generators ----
@@ -624,7 +674,7 @@ def fuzz(args):
             sys.exit("nlfuzz: cannot read %s: %s" % (name, errno.errorcode.get(dev, dev)))
         devs.append(dev)
     initial = {d.name: d.copy() for d in devs}
-    model = Model(devs)
+    model = Model(devs, ipv4_addrs())
     ifindexes = {name: idx for idx, name in socket.if_nameindex()}
     gen = Gen(rng, model, ifindexes)
     stats = {c: [0, 0, 0, 0] for c in CATEGORIES}	# total ok refused bad

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Print the addresses of received IPv4 packets of one protocol.
 
-  sniff.py PROTO COUNT TIMEOUT
+  sniff.py [-i DEV] PROTO COUNT TIMEOUT
 
 PROTO is a number or ipip/icmp/udp/tcp/esp.  A raw socket gets a copy of
 each packet before the protocol handler runs; unlike tcpdump it needs no
@@ -10,6 +10,10 @@ packet timestamps, so it flips no static keys while traffic flows.  One
 line per packet: "SRC > DST" and, for IPIP, ": INNER_SRC > INNER_DST", for
 ESP, ": esp spi 0xSPI".  Exits 1 if fewer than COUNT packets arrived within
 TIMEOUT seconds.
+
+With -i DEV it reads what arrives on DEV with a packet socket instead
+(IPv4 packets of PROTO received there, whether delivered locally or
+forwarded), and adds the IPv4 protocol number: "SRC > DST proto N".
 """
 
 import socket
@@ -24,10 +28,28 @@ def addrs(pkt):
     return socket.inet_ntoa(pkt[12:16]), socket.inet_ntoa(pkt[16:20])
 
 
+ETH_P_IP = 0x0800
+PACKET_OUTGOING = 4
+
+
+def open_dev(dev):
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
+                         socket.htons(ETH_P_IP))
+    sock.bind((dev, ETH_P_IP))
+    return sock
+
+
 def main():
-    proto = PROTOS.get(sys.argv[1]) or int(sys.argv[1])
-    count, timeout = int(sys.argv[2]), float(sys.argv[3])
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
+    args = sys.argv[1:]
+    dev = None
+    if args[0] == "-i":
+        dev, args = args[1], args[2:]
+    proto = PROTOS.get(args[0]) or int(args[0])
+    count, timeout = int(args[1]), float(args[2])
+    if dev:
+        sock = open_dev(dev)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, proto)
     end = time.monotonic() + timeout
     seen = 0
     print("listening", flush=True)
@@ -37,11 +59,15 @@ def main():
             return 1
         sock.settimeout(left)
         try:
-            pkt = sock.recv(65535)
+            pkt, where = sock.recvfrom(65535)
         except socket.timeout:
             return 1
+        if dev and (where[2] == PACKET_OUTGOING or pkt[9] != proto):
+            continue
         src, dst = addrs(pkt)
         line = "%s > %s" % (src, dst)
+        if dev:
+            line += " proto %d" % pkt[9]
         ihl = (pkt[0] & 15) * 4
         if proto == 4:
             line += ": %s > %s" % addrs(pkt[ihl:])

@@ -27,6 +27,8 @@ const char *const xstats_names[XSTATS_N] = {
 	[FAN_XSTATS_RX_BAD_DST] = "rx_bad_dst",
 	[FAN_XSTATS_RX_ECN] = "rx_ecn",
 	[FAN_XSTATS_RX_POLICY] = "rx_policy",
+	[FAN_XSTATS_TX_FORGED] = "tx_forged",
+	[FAN_XSTATS_RX_PLAIN] = "rx_plain",
 };
 
 void map_from_conf(const struct fan_conf *c, struct fan_map_nl *m)

@@ -53,10 +53,26 @@ enum {
 	IFLA_FAN_MAP_OVERLAY_LEN,	/* u8: prefix length */
 	IFLA_FAN_MAP_UNDERLAY,		/* __be32 */
 	IFLA_FAN_MAP_UNDERLAY_LEN,	/* u8: prefix length */
+	IFLA_FAN_MAP_MODE,		/* u8: enum fan_map_mode; absent: IPIP */
 	__IFLA_FAN_MAP_ATTR_MAX
 };
 
 #define IFLA_FAN_MAP_ATTR_MAX	(__IFLA_FAN_MAP_ATTR_MAX - 1)
+
+/*
+ * How a map reaches the host that owns a destination.  IPIP wraps the
+ * packet in one IPv4 header to that host.  DIRECT hands the packet itself
+ * to that host as the next hop on the fan's lower device: for a flat
+ * underlay (every host of the underlay prefix on-link there), where the
+ * packet keeps the lower device's TSO and checksum offload.
+ */
+enum fan_map_mode {
+	FAN_MAP_MODE_IPIP,
+	FAN_MAP_MODE_DIRECT,
+	__FAN_MAP_MODE_MAX
+};
+
+#define FAN_MAP_MODE_MAX	(__FAN_MAP_MODE_MAX - 1)
 
 /*
  * Per-reason counters, dumped as u64 attributes nested in IFLA_INFO_XSTATS
@@ -77,6 +93,12 @@ enum {
 	FAN_XSTATS_RX_BAD_DST,		/* rx_bad_dst: bcast/mcast/slice bcast */
 	FAN_XSTATS_RX_ECN,		/* rx_ecn: ECN decapsulation error */
 	FAN_XSTATS_RX_POLICY,		/* rx_policy: inbound IPsec policy */
+	FAN_XSTATS_TX_FORGED,		/* tx_forged: direct map, source
+					 * not this host's slice or address
+					 */
+	FAN_XSTATS_RX_PLAIN,		/* rx_plain: IPIP map, overlay source
+					 * arrived unencapsulated
+					 */
 	__FAN_XSTATS_MAX
 };
 
