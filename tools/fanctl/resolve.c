@@ -2,7 +2,8 @@
 /*
  * fanctl: resolve an underlay spec (ib0/16, 10.7.3.4/16, 10.7.0.0/16,
  * default/16) on this host: device, local address, MTU; then derive the
- * slice, bridge name and bridge MTU.
+ * slice, bridge name, the map's mode (auto: direct if the underlay is
+ * flat) and the bridge MTU (the underlay's, less 20 for IPIP).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -50,9 +51,41 @@ static int find_by_addr(const struct fan_spec *s, struct fan_conf *c)
 	return EXIT_OK;
 }
 
+/*
+ * Is the underlay flat (every host of the map's underlay prefix on-link on
+ * the underlay device), and so the map's mode: auto picks direct there.
+ */
+static int resolve_mode(struct fan_conf *c)
+{
+	const struct addr_info *why;
+	char p[PFXSTR_LEN], a[PFXSTR_LEN];
+	struct addr_info *v;
+	int n;
+
+	n = addr_dump(&v);
+	if (n < 0) {
+		nl_perror(n, "cannot list addresses");
+		return EXIT_SYSTEM;
+	}
+	c->flat = underlay_flat(v, n, c->ul_ifindex, c->map.underlay, c->map.underlay_len,
+				&why);
+	c->mode = mode_pick(c->spec.opts.mode, c->flat);
+	prefix_str(c->map.underlay, c->map.underlay_len, p);
+	if (c->flat)
+		verbose_msg("underlay %s is flat on %s (address %s): mode %s gives %s", p,
+			    c->ul_ifname, prefix_str(why->local, why->prefixlen, a),
+			    mode_name(c->spec.opts.mode), map_mode_name(c->mode));
+	else
+		verbose_msg("underlay %s is not flat on %s (no address on a subnet holding it): mode %s gives %s",
+			    p, c->ul_ifname, mode_name(c->spec.opts.mode), map_mode_name(c->mode));
+	free(v);
+	return EXIT_OK;
+}
+
 int fan_resolve(const struct fan_spec *spec, struct fan_conf *c)
 {
 	struct link_info li;
+	unsigned int overhead;
 	char u[64];
 	int ret;
 
@@ -102,19 +135,24 @@ int fan_resolve(const struct fan_spec *spec, struct fan_conf *c)
 	}
 	if (conf_derive(c))
 		return EXIT_USAGE;
-	if (c->ul_mtu <= 20 + 68) {
+	ret = resolve_mode(c);
+	if (ret)
+		return ret;
+	overhead = mode_overhead(c->mode);
+	if (c->ul_mtu < overhead + 68) {
 		err_msg("underlay %s: MTU %u of %s is too small", u, c->ul_mtu, li.name);
 		return EXIT_SYSTEM;
 	}
 	if (spec->opts.mtu) {
-		if (spec->opts.mtu > c->ul_mtu - 20) {
-			err_msg("mtu %u is larger than the underlay MTU %u of %s minus 20",
-				spec->opts.mtu, c->ul_mtu, li.name);
+		if (spec->opts.mtu > c->ul_mtu - overhead) {
+			err_msg("mtu %u is larger than the underlay MTU %u of %s%s",
+				spec->opts.mtu, c->ul_mtu, li.name,
+				overhead ? " minus 20" : " (mode direct)");
 			return EXIT_USAGE;
 		}
 		c->mtu = spec->opts.mtu;
 	} else {
-		c->mtu = c->ul_mtu - 20;
+		c->mtu = c->ul_mtu - overhead;
 	}
 	return EXIT_OK;
 }
