@@ -254,6 +254,17 @@ bool underlay_flat(const struct addr_info *v, int n, int ifindex, uint32_t net,
 		   uint8_t len, const struct addr_info **why);
 /* The map mode for @asked: auto is direct if @flat, else ipip. */
 enum fan_map_mode mode_pick(enum fanctl_mode asked, bool flat);
+/*
+ * Set c->flat and c->mode from the addresses @v of this host (the device,
+ * c->ul_ifindex, and the map, c->map, resolved).
+ */
+void conf_mode(struct fan_conf *c, const struct addr_info *v, int n);
+/*
+ * Set c->mtu, the bridge MTU: the one asked for, else the underlay's
+ * (c->ul_mtu) less the mode's overhead.  Returns EXIT_OK, or an exit code
+ * after an error (asked above that, or an underlay MTU too small).
+ */
+int conf_mtu(struct fan_conf *c);
 
 /* ---- route.c ---- */
 int route_default_dev(int *ifindex);

@@ -92,3 +92,40 @@ enum fan_map_mode mode_pick(enum fanctl_mode asked, bool flat)
 	}
 	return FAN_MAP_MODE_IPIP;
 }
+
+void conf_mode(struct fan_conf *c, const struct addr_info *v, int n)
+{
+	const struct addr_info *why;
+	char p[PFXSTR_LEN], a[PFXSTR_LEN];
+
+	c->flat = underlay_flat(v, n, c->ul_ifindex, c->map.underlay, c->map.underlay_len,
+				&why);
+	c->mode = mode_pick(c->spec.opts.mode, c->flat);
+	prefix_str(c->map.underlay, c->map.underlay_len, p);
+	if (c->flat)
+		verbose_msg("underlay %s is flat on %s (address %s): mode %s gives %s", p,
+			    c->ul_ifname, prefix_str(why->local, why->prefixlen, a),
+			    mode_name(c->spec.opts.mode), map_mode_name(c->mode));
+	else
+		verbose_msg("underlay %s is not flat on %s (no address on a subnet holding it): mode %s gives %s",
+			    p, c->ul_ifname, mode_name(c->spec.opts.mode), map_mode_name(c->mode));
+}
+
+int conf_mtu(struct fan_conf *c)
+{
+	unsigned int overhead = mode_overhead(c->mode), asked = c->spec.opts.mtu;
+	char u[64];
+
+	if (c->ul_mtu < overhead + 68) {
+		err_msg("underlay %s: MTU %u of %s is too small",
+			underlay_str(&c->spec, u, sizeof(u)), c->ul_mtu, c->ul_ifname);
+		return EXIT_SYSTEM;
+	}
+	if (asked > c->ul_mtu - overhead) {
+		err_msg("mtu %u is larger than the underlay MTU %u of %s%s", asked, c->ul_mtu,
+			c->ul_ifname, overhead ? " minus 20" : " (mode direct)");
+		return EXIT_USAGE;
+	}
+	c->mtu = asked ? asked : c->ul_mtu - overhead;
+	return EXIT_OK;
+}

@@ -51,14 +51,9 @@ static int find_by_addr(const struct fan_spec *s, struct fan_conf *c)
 	return EXIT_OK;
 }
 
-/*
- * Is the underlay flat (every host of the map's underlay prefix on-link on
- * the underlay device), and so the map's mode: auto picks direct there.
- */
+/* The map's mode: auto looks at the underlay device's addresses. */
 static int resolve_mode(struct fan_conf *c)
 {
-	const struct addr_info *why;
-	char p[PFXSTR_LEN], a[PFXSTR_LEN];
 	struct addr_info *v;
 	int n;
 
@@ -67,17 +62,7 @@ static int resolve_mode(struct fan_conf *c)
 		nl_perror(n, "cannot list addresses");
 		return EXIT_SYSTEM;
 	}
-	c->flat = underlay_flat(v, n, c->ul_ifindex, c->map.underlay, c->map.underlay_len,
-				&why);
-	c->mode = mode_pick(c->spec.opts.mode, c->flat);
-	prefix_str(c->map.underlay, c->map.underlay_len, p);
-	if (c->flat)
-		verbose_msg("underlay %s is flat on %s (address %s): mode %s gives %s", p,
-			    c->ul_ifname, prefix_str(why->local, why->prefixlen, a),
-			    mode_name(c->spec.opts.mode), map_mode_name(c->mode));
-	else
-		verbose_msg("underlay %s is not flat on %s (no address on a subnet holding it): mode %s gives %s",
-			    p, c->ul_ifname, mode_name(c->spec.opts.mode), map_mode_name(c->mode));
+	conf_mode(c, v, n);
 	free(v);
 	return EXIT_OK;
 }
@@ -85,7 +70,6 @@ static int resolve_mode(struct fan_conf *c)
 int fan_resolve(const struct fan_spec *spec, struct fan_conf *c)
 {
 	struct link_info li;
-	unsigned int overhead;
 	char u[64];
 	int ret;
 
@@ -138,21 +122,5 @@ int fan_resolve(const struct fan_spec *spec, struct fan_conf *c)
 	ret = resolve_mode(c);
 	if (ret)
 		return ret;
-	overhead = mode_overhead(c->mode);
-	if (c->ul_mtu < overhead + 68) {
-		err_msg("underlay %s: MTU %u of %s is too small", u, c->ul_mtu, li.name);
-		return EXIT_SYSTEM;
-	}
-	if (spec->opts.mtu) {
-		if (spec->opts.mtu > c->ul_mtu - overhead) {
-			err_msg("mtu %u is larger than the underlay MTU %u of %s%s",
-				spec->opts.mtu, c->ul_mtu, li.name,
-				overhead ? " minus 20" : " (mode direct)");
-			return EXIT_USAGE;
-		}
-		c->mtu = spec->opts.mtu;
-	} else {
-		c->mtu = c->ul_mtu - overhead;
-	}
-	return EXIT_OK;
+	return conf_mtu(c);
 }
