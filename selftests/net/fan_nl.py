@@ -10,8 +10,7 @@ requests built here, attribute by attribute.
                      [map O/o U/u]... [attr TYPE HEX]... [mapattr TYPE HEX]
   fan_nl.py change NAME [same options] [maps O/o U/u]... [add O/o U/u]...
                         [del O/o U/u]...
-  fan_nl.py get NAME        print the fan attributes and counters (and
-                            "mode O/o U/u MODE" for a map that has one)
+  fan_nl.py get NAME        print the fan attributes and counters
 
 Prints "ok" or "error: ERRNO: extack message"; exit 0 ok, 2 refused.
 """
@@ -38,8 +37,7 @@ NLA_F_NESTED = 1 << 15
  IFLA_FAN_MAPS, IFLA_FAN_MAP_ADD, IFLA_FAN_MAP_DEL) = range(1, 9)
 IFLA_FAN_MAP = 1
 (IFLA_FAN_MAP_OVERLAY, IFLA_FAN_MAP_OVERLAY_LEN, IFLA_FAN_MAP_UNDERLAY,
- IFLA_FAN_MAP_UNDERLAY_LEN, IFLA_FAN_MAP_MODE) = range(1, 6)
-MAP_MODES = ["ipip", "direct"]
+ IFLA_FAN_MAP_UNDERLAY_LEN) = range(1, 5)
 XSTATS = ["", "", "tx_no_map", "tx_bad_host", "tx_to_self", "tx_no_route",
           "tx_not_ipv4", "tx_frag_needed", "rx_spoofed", "rx_malformed",
           "rx_bad_dst", "rx_ecn", "rx_policy"]
@@ -174,14 +172,6 @@ def show(ifname):
                 f[IFLA_FAN_MAP_OVERLAY_LEN][0][0],
                 ipaddress.IPv4Address(f[IFLA_FAN_MAP_UNDERLAY][0]),
                 f[IFLA_FAN_MAP_UNDERLAY_LEN][0][0]))
-            if IFLA_FAN_MAP_MODE in f:
-                mode = f[IFLA_FAN_MAP_MODE][0][0]
-                print("mode %s/%d %s/%d %s" % (
-                    ipaddress.IPv4Address(f[IFLA_FAN_MAP_OVERLAY][0]),
-                    f[IFLA_FAN_MAP_OVERLAY_LEN][0][0],
-                    ipaddress.IPv4Address(f[IFLA_FAN_MAP_UNDERLAY][0]),
-                    f[IFLA_FAN_MAP_UNDERLAY_LEN][0][0],
-                    MAP_MODES[mode] if mode < len(MAP_MODES) else mode))
         xs = parse_attrs(info.get(IFLA_INFO_XSTATS, [b""])[0])
         for atype, vals in sorted(xs.items()):
             if atype < len(XSTATS) and XSTATS[atype]:

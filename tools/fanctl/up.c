@@ -409,7 +409,7 @@ int fan_up(const struct fan_spec *spec)
 	if (c.mode == FAN_MAP_MODE_DIRECT && !c.flat) {
 		char u[PFXSTR_LEN];
 
-		warn_msg("mode direct: no address of %s is on a subnet holding %s; hosts not on-link there are unreachable",
+		warn_msg("mode direct: the underlay is not flat: no address of %s is on a subnet holding %s",
 			 c.ul_ifname, prefix_str(c.map.underlay, c.map.underlay_len, u));
 	}
 	if (state_load(&st))
