@@ -2,18 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # fanctl up ... mode direct|ipip|auto on two hosts over an emulated IPoIB
-# fabric: the map's mode in fanctl show (text and JSON) and in the kernel's
-# dump (fan_nl.py get: "map O U mode direct"), the bridge MTU (the underlay's in mode direct, 20
-# less in ipip), auto picking direct on a flat underlay and ipip where ib0's
-# subnet is narrower than the map's underlay, the marker carrying the mode
-# through down and up again, fanctl docker and cni following the mode, the
-# config file, and bad mode words refused with nothing changed.
+# fabric: the map's mode in fanctl show (text and JSON) and in the
+# kernel's dump (fan_nl.py get: "map O U mode direct"), the bridge MTU (the
+# underlay's in mode direct, 20 less in ipip), auto picking direct on a
+# flat underlay and ipip where ib0's subnet is narrower than the map's
+# underlay, the marker carrying the mode through down and up again, ipip
+# and direct maps on separate fan devices, fanctl docker and cni following
+# the mode, the config file, and bad mode words refused with nothing
+# changed.
 #
-# The subtests direct_up, auto_flat and direct_datapath need a fan.ko with
-# direct mode (IFLA_FAN_MAP_MODE); on a module without it they fail and
-# say "NEEDS KERNEL".  direct_refused passes on both: the kernel refuses
-# a direct map on a /24 ib0 (or any, without direct mode) and fanctl shows
-# why.
+# The subtests direct_up, auto_flat, direct_datapath and direct_mixed need
+# a fan.ko with direct mode (IFLA_FAN_MAP_MODE); on a module without it
+# they fail and say "NEEDS KERNEL".  direct_refused passes on both: the
+# kernel refuses a direct map on a /24 ib0 (or any, without direct mode)
+# and fanctl shows why.
 
 . "$(dirname "$0")/fanctl_lib.sh"
 
@@ -474,6 +476,37 @@ test_direct_datapath()
 	nothing_left "$H1" && nothing_left "$H2"
 }
 
+# An ipip and a direct map over ib0 go on two fan devices, each with its
+# MTU (the kernel takes 20 off a device with any ipip map).
+test_direct_mixed()
+{
+	local ul
+	fresh || return 1
+	ul=$(ul_mtu)
+	expect_rc 0 f1 up $OV ib0/16 || return 1
+	# 10.7.3.0/24 lies inside ib0's 10.7.0.0/16: flat
+	if ! expect_rc 0 f1 up 100.64.0.0/10 ib0/24 mode direct no-nat; then
+		needs_kernel
+		return 1
+	fi
+	jqf --argjson m "$ul" '(.devices | length == 2) and
+		([.fans[] | {bridge, mode, mtu, device}] | sort_by(.bridge) ==
+		 [{"bridge": "fan-100-65-0", "mode": "direct", "mtu": $m, "device": "ftun1"},
+		  {"bridge": "fan-250-3-4", "mode": "ipip", "mtu": ($m - 20), "device": "ftun0"}]) and
+		([.devices[] | {name, mtu, modes: [.maps[].mode]}] | sort_by(.name) ==
+		 [{"name": "ftun0", "mtu": ($m - 20), "modes": ["ipip"]},
+		  {"name": "ftun1", "mtu": $m, "modes": ["direct"]}])' || return 1
+	# a second direct map joins ftun1
+	expect_rc 0 f1 up 240.0.0.0/8 ib0/16 mode direct no-nat || return 1
+	jqf '.devices | length == 2 and (map(select(.name == "ftun1")) | .[0].maps | length == 2)' ||
+		return 1
+	expect_rc 0 f1 down 100.64.0.0/10 ib0/24 || return 1
+	expect_rc 0 f1 down 240.0.0.0/8 ib0/16 || return 1
+	jqf '.devices | length == 1 and .[0].name == "ftun0"' || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	nothing_left "$H1"
+}
+
 # mode direct on a narrower ib0: fanctl's own warning, before the kernel is
 # asked (which refuses it, see direct_refused)
 test_direct_not_flat_warns()
@@ -508,6 +541,7 @@ direct_refused test_direct_refused
 direct_up test_direct_up
 auto_flat test_auto_flat
 direct_datapath test_direct_datapath
+direct_mixed test_direct_mixed
 direct_not_flat_warns test_direct_not_flat_warns
 "
 fanctl_main

@@ -215,7 +215,7 @@ int state_load(struct fan_state *s);
 void state_free(struct fan_state *s);
 struct link_info *state_by_name(struct fan_state *s, const char *name);
 struct link_info *state_by_index(struct fan_state *s, int ifindex);
-struct link_info *state_fan_for_link(struct fan_state *s, int ifindex);
+struct link_info *state_fan_for_link(struct fan_state *s, int ifindex, unsigned int mode);
 struct link_info *state_fan_with_map(struct fan_state *s, const struct fan_map_nl *m);
 struct link_info *state_bridge_for(struct fan_state *s, uint32_t overlay, uint8_t olen,
 				   uint32_t local, uint8_t ulen, struct fan_spec *spec);

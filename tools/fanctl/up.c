@@ -186,16 +186,22 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 			return EXIT_SYSTEM;
 		}
 	}
-	fan = state_fan_for_link(st, c->ul_ifindex);
-	{
-		const struct fan_map_nl *have = fan ? fan_find_map(fan, &m) : NULL;
+	/*
+	 * The device that has the map already, else the one for the map's
+	 * mode (one per underlay device and mode, see state_fan_for_link).
+	 */
+	fan = state_fan_with_map(st, &m);
+	if (fan && (int)fan->fan_link == c->ul_ifindex) {
+		const struct fan_map_nl *have = fan_find_map(fan, &m);
 
 		/* the map is there, reaching hosts another way (auto changed its mind?) */
-		if (have && have->mode != m.mode) {
+		if (have->mode != m.mode) {
 			err_msg("map %s is up on %s in mode %s, not %s; run 'fanctl down' first", o,
 				fan->name, map_mode_name(have->mode), map_mode_name(m.mode));
 			return EXIT_SYSTEM;
 		}
+	} else {
+		fan = state_fan_for_link(st, c->ul_ifindex, m.mode);
 	}
 
 	/* fan device and map */
