@@ -48,10 +48,10 @@ test_show()
 {
 	expect_rc 0 f1 show || return 1
 	echo "$out"
-	echo "$out" | grep -qE "^$BR1 +$OV +$A1/16 +$S1 +2024 +ftun0 +nat,host-reserve=1" ||
+	echo "$out" | grep -qE "^$BR1 +$OV +$A1/16 +$S1 +2024 +ftun0 +ipip +nat,host-reserve=1" ||
 		fail "table row" || return 1
 	echo "$out" | grep -qE "^ftun0 +ib0 +up +2024" || fail "device row" || return 1
-	echo "$out" | grep -q "map $OV over 10.7.0.0/16" || fail "map row" || return 1
+	echo "$out" | grep -q "map $OV over 10.7.0.0/16 mode ipip" || fail "map row" || return 1
 	echo "$out" | grep -q "drops: tx_no_map 0 tx_bad_host 0 tx_to_self 0 tx_no_route 0" ||
 		fail "drops" || return 1
 }
@@ -64,11 +64,12 @@ test_json()
 		.[0].overlay == "250.0.0.0/8" and .[0].underlay == "10.7.3.4/16" and
 		.[0].underlay_net == "10.7.0.0/16" and .[0].slice == "250.3.4.0/24" and
 		.[0].address == "250.3.4.1" and .[0].mtu == 2024 and .[0].device == "ftun0" and
-		.[0].host_reserve == 1 and .[0].nat == true and .[0].dhcp == false' >/dev/null ||
+		.[0].host_reserve == 1 and .[0].nat == true and .[0].dhcp == false and
+		.[0].mode == "ipip" and .[0].mode_requested == "ipip"' >/dev/null ||
 		fail "fans: $out" || return 1
 	echo "$out" | jq -e '.devices | length == 1 and .[0].name == "ftun0" and
 		.[0].link == "ib0" and .[0].up == true and
-		.[0].maps == [{"overlay": "250.0.0.0/8", "underlay": "10.7.0.0/16"}] and
+		.[0].maps == [{"overlay": "250.0.0.0/8", "underlay": "10.7.0.0/16", "mode": "ipip"}] and
 		(.[0].stats | has("rx_packets") and has("tx_packets") and has("tx_dropped")) and
 		(.[0].drops | keys | length == 13) and (.[0].drops | has("rx_spoofed")) and
 		(.[0].drops | has("rx_policy"))' >/dev/null ||
@@ -138,7 +139,7 @@ test_two_maps()
 	f1 show --json | jq -e '.devices[0].maps | length == 2' >/dev/null ||
 		fail "maps: $(f1 show --json)" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
-	f1 show --json | jq -e '.devices[0].maps == [{"overlay": "100.64.0.0/10", "underlay": "10.7.3.0/24"}]' >/dev/null ||
+	f1 show --json | jq -e '.devices[0].maps == [{"overlay": "100.64.0.0/10", "underlay": "10.7.3.0/24", "mode": "ipip"}]' >/dev/null ||
 		fail "after down: $(f1 show --json)" || return 1
 	h1 ip link show ftun0 >/dev/null || fail "ftun0 went with a map left" || return 1
 	expect_rc 0 f1 down 100.64.0.0/10 ib0/24 || return 1

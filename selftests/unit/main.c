@@ -34,6 +34,7 @@ int main(void)
 		{ map_tests, map_ntests },
 		{ export_tests, export_ntests },
 		{ config_tests, config_ntests },
+		{ mode_tests, mode_ntests },
 	};
 	struct CMUnitTest *all;
 	size_t i, n = 0;

@@ -27,5 +27,7 @@ extern const struct CMUnitTest export_tests[];
 extern const size_t export_ntests;
 extern const struct CMUnitTest config_tests[];
 extern const size_t config_ntests;
+extern const struct CMUnitTest mode_tests[];
+extern const size_t mode_ntests;
 
 #endif

@@ -55,8 +55,12 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	d->v[d->n].ifindex = (int)ifa->ifa_index;
 	d->v[d->n].local = ntohl(mnl_attr_get_u32(a));
+	d->v[d->n].address = d->v[d->n].local;
+	if (tb[IFA_ADDRESS] && mnl_attr_get_payload_len(tb[IFA_ADDRESS]) == 4)
+		d->v[d->n].address = ntohl(mnl_attr_get_u32(tb[IFA_ADDRESS]));
 	d->v[d->n].prefixlen = ifa->ifa_prefixlen;
 	d->v[d->n].secondary = flags & IFA_F_SECONDARY;
+	d->v[d->n].noprefixroute = flags & IFA_F_NOPREFIXROUTE;
 	d->n++;
 	return 0;
 }

@@ -110,6 +110,8 @@ static void print_spec(const struct config_entry *e, const char *path)
 	       o->nat ? "nat" : "no-nat", o->dhcp ? " dhcp" : "");
 	if (o->mtu)
 		printf(" mtu %u", o->mtu);
+	if (o->mode != FANCTL_MODE_IPIP)
+		printf(" mode %s", mode_name(o->mode));
 	if (o->bridge[0])
 		printf(" bridge %s", o->bridge);
 	printf("%s\n", o->off ? " off" : "");

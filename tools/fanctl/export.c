@@ -134,12 +134,19 @@ static int export_conf(int argc, char **argv, const char *cmd, struct fan_conf *
 		if (conf_derive(c))
 			return EXIT_USAGE;
 		if (!spec.opts.mtu) {
+			static const char *const hint[] = {
+				[FANCTL_MODE_IPIP] = "underlay MTU - 20",
+				[FANCTL_MODE_DIRECT] = "the underlay MTU, mode direct",
+				[FANCTL_MODE_AUTO] = "underlay MTU, less 20 unless mode direct",
+			};
 			char u[64];
 
-			err_msg("%s: %s is not on this host: give 'mtu N' (underlay MTU - 20)",
-				cmd, underlay_str(&spec, u, sizeof(u)));
+			err_msg("%s: %s is not on this host: give 'mtu N' (%s)", cmd,
+				underlay_str(&spec, u, sizeof(u)), hint[spec.opts.mode]);
 			return EXIT_USAGE;
 		}
+		/* not on this host: auto cannot look, the MTU given decides */
+		c->mode = mode_pick(spec.opts.mode, false);
 		c->mtu = spec.opts.mtu;
 		return EXIT_OK;
 	}

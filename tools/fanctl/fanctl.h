@@ -39,14 +39,26 @@ enum underlay_kind {
 	UL_DEFAULT,	/* default/16: device of the IPv4 default route */
 };
 
+/*
+ * How a map reaches the owning host, as asked for: the kernel's modes
+ * (enum fan_map_mode) and "auto", which picks direct on a flat underlay.
+ */
+enum fanctl_mode {
+	FANCTL_MODE_IPIP = FAN_MAP_MODE_IPIP,
+	FANCTL_MODE_DIRECT = FAN_MAP_MODE_DIRECT,
+	FANCTL_MODE_AUTO,
+};
+
 struct fan_opts {
 	bool dhcp;
 	bool nat;
 	bool auto_;	/* config file: brought up by "up -a" (default) */
 	bool off;	/* config file: skip this line */
 	unsigned int host_reserve;
-	unsigned int mtu;	/* 0: underlay MTU - 20 */
+	unsigned int mtu;	/* 0: underlay MTU (- 20 for ipip) */
 	char bridge[IFNAMSIZ];	/* empty: derived from the slice */
+	enum fanctl_mode mode;	/* default ipip */
+	bool mode_set;		/* given once already */
 };
 
 /* One fan as written by the user: OVERLAY UNDERLAY [options]. */
@@ -73,6 +85,8 @@ struct fan_conf {
 	uint32_t bridge_addr;	/* slice + 1 */
 	unsigned int mtu;	/* bridge MTU */
 	char bridge[IFNAMSIZ];
+	enum fan_map_mode mode;	/* the map's mode (auto resolved) */
+	bool flat;		/* every underlay host on-link on ul_ifname */
 };
 
 /* ---- util.c ---- */
@@ -151,6 +165,7 @@ struct fan_map_nl {
 	uint8_t overlay_len;
 	uint32_t underlay;
 	uint8_t underlay_len;
+	uint8_t mode;		/* enum fan_map_mode; absent in a dump: ipip */
 };
 
 #define XSTATS_N	(FAN_XSTATS_MAX + 1)
@@ -187,6 +202,8 @@ int fan_map_change(int ifindex, const struct fan_map_nl *m, bool add);
 int bridge_create(const char *name, unsigned int mtu);
 void map_from_conf(const struct fan_conf *c, struct fan_map_nl *m);
 bool fan_has_map(const struct link_info *li, const struct fan_map_nl *m);
+/* The map of @li with @m's prefixes (whatever its mode), or NULL. */
+const struct fan_map_nl *fan_find_map(const struct link_info *li, const struct fan_map_nl *m);
 extern const char *const xstats_names[XSTATS_N];
 
 /* ---- state.c ---- */
@@ -198,7 +215,7 @@ int state_load(struct fan_state *s);
 void state_free(struct fan_state *s);
 struct link_info *state_by_name(struct fan_state *s, const char *name);
 struct link_info *state_by_index(struct fan_state *s, int ifindex);
-struct link_info *state_fan_for_link(struct fan_state *s, int ifindex);
+struct link_info *state_fan_for_link(struct fan_state *s, int ifindex, unsigned int mode);
 struct link_info *state_fan_with_map(struct fan_state *s, const struct fan_map_nl *m);
 struct link_info *state_bridge_for(struct fan_state *s, uint32_t overlay, uint8_t olen,
 				   uint32_t local, uint8_t ulen, struct fan_spec *spec);
@@ -209,12 +226,45 @@ void state_free_fan_name(struct fan_state *s, char *out);
 struct addr_info {
 	int ifindex;
 	uint32_t local;
+	uint32_t address;	/* IFA_ADDRESS: the peer, else = local */
 	uint8_t prefixlen;
 	bool secondary;
+	bool noprefixroute;
 };
 int addr_dump(struct addr_info **out);
 int addr_primary(int ifindex, uint32_t *addr, uint8_t *len);
 int addr_add(int ifindex, uint32_t addr, uint8_t len, bool del);
+
+/* ---- mode.c (pure: also used by the unit tests and fuzzers) ---- */
+/* "ipip", "direct", "auto". */
+const char *mode_name(enum fanctl_mode m);
+/* A kernel map mode: "ipip", "direct" or "unknown". */
+const char *map_mode_name(unsigned int m);
+/* "ipip", "direct" or "auto" into *out; -1 after an error naming @s. */
+int parse_mode(const char *s, enum fanctl_mode *out);
+/* Bytes a map's mode adds to each packet on the underlay (IPIP: 20). */
+unsigned int mode_overhead(enum fan_map_mode m);
+/*
+ * Is the underlay @net/@len flat on device @ifindex: does one of its IPv4
+ * addresses in @v (an addr_dump) sit on a subnet holding all of @net/@len,
+ * so that every host of it is on-link there?  @why (may be NULL): that
+ * address, or NULL.
+ */
+bool underlay_flat(const struct addr_info *v, int n, int ifindex, uint32_t net,
+		   uint8_t len, const struct addr_info **why);
+/* The map mode for @asked: auto is direct if @flat, else ipip. */
+enum fan_map_mode mode_pick(enum fanctl_mode asked, bool flat);
+/*
+ * Set c->flat and c->mode from the addresses @v of this host (the device,
+ * c->ul_ifindex, and the map, c->map, resolved).
+ */
+void conf_mode(struct fan_conf *c, const struct addr_info *v, int n);
+/*
+ * Set c->mtu, the bridge MTU: the one asked for, else the underlay's
+ * (c->ul_mtu) less the mode's overhead.  Returns EXIT_OK, or an exit code
+ * after an error (asked above that, or an underlay MTU too small).
+ */
+int conf_mtu(struct fan_conf *c);
 
 /* ---- route.c ---- */
 int route_default_dev(int *ifindex);

@@ -37,9 +37,10 @@ void map_from_conf(const struct fan_conf *c, struct fan_map_nl *m)
 	m->overlay_len = c->map.overlay_len;
 	m->underlay = c->map.underlay;
 	m->underlay_len = c->map.underlay_len;
+	m->mode = (uint8_t)c->mode;
 }
 
-bool fan_has_map(const struct link_info *li, const struct fan_map_nl *m)
+const struct fan_map_nl *fan_find_map(const struct link_info *li, const struct fan_map_nl *m)
 {
 	int i;
 
@@ -48,8 +49,13 @@ bool fan_has_map(const struct link_info *li, const struct fan_map_nl *m)
 		    li->maps[i].overlay_len == m->overlay_len &&
 		    li->maps[i].underlay == m->underlay &&
 		    li->maps[i].underlay_len == m->underlay_len)
-			return true;
-	return false;
+			return &li->maps[i];
+	return NULL;
+}
+
+bool fan_has_map(const struct link_info *li, const struct fan_map_nl *m)
+{
+	return fan_find_map(li, m) != NULL;
 }
 
 /* ---- parsing RTM_NEWLINK ---- */
@@ -92,6 +98,9 @@ static void parse_fan_map(const struct nlattr *nest, struct link_info *li)
 	fm->overlay_len = mnl_attr_get_u8(m.tb[IFLA_FAN_MAP_OVERLAY_LEN]);
 	fm->underlay = ntohl(mnl_attr_get_u32(m.tb[IFLA_FAN_MAP_UNDERLAY]));
 	fm->underlay_len = mnl_attr_get_u8(m.tb[IFLA_FAN_MAP_UNDERLAY_LEN]);
+	/* a module without modes dumps none: its maps are IPIP */
+	fm->mode = m.tb[IFLA_FAN_MAP_MODE] ? mnl_attr_get_u8(m.tb[IFLA_FAN_MAP_MODE]) :
+		   FAN_MAP_MODE_IPIP;
 }
 
 static void parse_fan_data(const struct nlattr *data, struct link_info *li)
@@ -317,6 +326,13 @@ static void put_map(struct nlmsghdr *nlh, uint16_t list_type, const struct fan_m
 	mnl_attr_put_u8(nlh, IFLA_FAN_MAP_OVERLAY_LEN, m->overlay_len);
 	mnl_attr_put_u32(nlh, IFLA_FAN_MAP_UNDERLAY, htonl(m->underlay));
 	mnl_attr_put_u8(nlh, IFLA_FAN_MAP_UNDERLAY_LEN, m->underlay_len);
+	/*
+	 * Only a direct map says so: IPIP is the kernel's default, and a
+	 * module that predates modes refuses an attribute it does not know.
+	 * A map is deleted by its prefixes alone.
+	 */
+	if (m->mode != FAN_MAP_MODE_IPIP && list_type != IFLA_FAN_MAP_DEL)
+		mnl_attr_put_u8(nlh, IFLA_FAN_MAP_MODE, m->mode);
 	mnl_attr_nest_end(nlh, map);
 	mnl_attr_nest_end(nlh, list);
 }

@@ -32,7 +32,18 @@ static const struct help helps[] = {
 	  "  dhcp               run dnsmasq on the bridge\n"
 	  "  host-reserve N     addresses .1 to .N are not for containers (default 1)\n"
 	  "  bridge NAME        bridge name (default fan-250-3-4 for 250.3.4.0/24)\n"
-	  "  mtu N              bridge MTU (default and maximum: underlay MTU - 20)\n"
+	  "  mtu N              bridge MTU (default and maximum: underlay MTU - 20,\n"
+	  "                     or the underlay MTU in mode direct)\n"
+	  "  mode MODE          how packets reach the owning host:\n"
+	  "                     ipip    wrapped in IPv4 to it (the default; needs IPv4\n"
+	  "                             routing between hosts; its receiver checks the\n"
+	  "                             inner source)\n"
+	  "                     direct  unchanged, to its hardware address (needs every\n"
+	  "                             host of UNDERLAY on-link on the device; the sender\n"
+	  "                             lets only its own slice out, so it trusts the\n"
+	  "                             fabric and the hosts' root)\n"
+	  "                     auto    direct if an address of the device is on a subnet\n"
+	  "                             holding all of UNDERLAY, else ipip\n"
 	  "  nat | no-nat       masquerade traffic leaving the overlay (default nat)\n"
 	  "  -a, --all          every fan of the config file not marked 'off'\n"
 	  "  -c, --config FILE  config file for -a (default /etc/network/fan)\n"
@@ -52,8 +63,9 @@ static const struct help helps[] = {
 	{ "show",
 	  "usage: fanctl show [--json]\n"
 	  "\n"
-	  "List the fans (bridge, overlay, underlay, slice, MTU, device, flags) and\n"
-	  "every fan device with its maps, packet counters and drops by reason.\n"
+	  "List the fans (bridge, overlay, underlay, slice, MTU, device, mode, flags;\n"
+	  "mode auto:direct is what auto picked) and every fan device with its maps\n"
+	  "and their modes, packet counters and drops by reason.\n"
 	  "  -j, --json         machine-readable output (schema in fanctl(8))\n" },
 	{ "map",
 	  "usage: fanctl map ADDRESS...\n"
@@ -67,27 +79,31 @@ static const struct help helps[] = {
 	  "\n"
 	  "Check a config file (default /etc/network/fan): one fan per line,\n"
 	  "'OVERLAY UNDERLAY [OPTION...]', '#' starts a comment; options as for up,\n"
-	  "plus 'auto' (the default: up -a brings it up) and 'off' (skip the line).\n"
+	  "plus 'auto' (the default: up -a brings it up) and 'off' (skip the line);\n"
+	  "'mode auto' is the mode option, not the word 'auto'.\n"
 	  "Prints each fan as understood, and each error with its line number.\n" },
 	{ "docker",
 	  "usage: fanctl docker OVERLAY UNDERLAY [host-reserve N] [bridge NAME] [mtu N]\n"
+	  "                     [mode MODE]\n"
 	  "\n"
 	  "Print the Docker daemon.json (bridge, mtu, fixed-cidr) for this host's slice.\n"
-	  "UNDERLAY as for up; an address not on this host needs 'mtu N'.\n" },
+	  "UNDERLAY, MODE and the MTU as for up (mode direct: the underlay MTU); an\n"
+	  "address not on this host needs 'mtu N'.\n" },
 	{ "cni",
 	  "usage: fanctl cni OVERLAY UNDERLAY [host-reserve N] [bridge NAME] [mtu N]\n"
+	  "                  [mode MODE]\n"
 	  "\n"
 	  "Print a CNI conflist (bridge plugin on the fan bridge, host-local IPAM on\n"
-	  "this host's slice).  UNDERLAY as for up; an address not on this host needs\n"
-	  "'mtu N'.\n" },
+	  "this host's slice).  UNDERLAY, MODE and the MTU as for up (mode direct: the\n"
+	  "underlay MTU); an address not on this host needs 'mtu N'.\n" },
 	{ NULL, NULL },
 };
 
 static const char main_help[] =
 	"usage: fanctl [-v] COMMAND [ARGS]\n"
 	"\n"
-	"Fan networking: an overlay prefix mapped onto the underlay, IPIP to the host\n"
-	"an overlay address maps to.\n"
+	"Fan networking: an overlay prefix mapped onto the underlay, IPIP (or, on a\n"
+	"flat underlay, mode direct: no header) to the host an overlay address maps to.\n"
 	"\n"
 	"commands:\n"
 	"  up OVERLAY UNDERLAY [OPTION...]   bring a fan up (or: up -a)\n"

@@ -228,7 +228,8 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 	bool valued;
 
 	split_opt(arg, w, sizeof(w), &val);
-	valued = !strcmp(w, "host-reserve") || !strcmp(w, "bridge") || !strcmp(w, "mtu");
+	valued = !strcmp(w, "host-reserve") || !strcmp(w, "bridge") || !strcmp(w, "mtu") ||
+		 !strcmp(w, "mode");
 	if (val && !valued) {
 		err_msg("option '%s' takes no value", arg);
 		return -1;
@@ -255,6 +256,18 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 	} else if (!strcmp(w, "bridge")) {
 		if (parse_ifname(val, o->bridge))
 			return -1;
+	} else if (!strcmp(w, "mode")) {
+		enum fanctl_mode m;
+
+		if (parse_mode(val, &m))
+			return -1;
+		/* one fan, one mode: a second one is a mistake, not an override */
+		if (o->mode_set) {
+			err_msg("mode given twice ('%s', then '%s')", mode_name(o->mode), val);
+			return -1;
+		}
+		o->mode = m;
+		o->mode_set = true;
 	} else if (!strcmp(w, "auto") || !strcmp(w, "off")) {
 		if (!config) {
 			err_msg("'%s' is only valid in the config file", arg);
@@ -276,7 +289,7 @@ static bool is_option_word(const char *a)
 {
 	static const char *const words[] = {
 		"dhcp", "nat", "no-nat", "nonat", "host-reserve", "bridge", "mtu",
-		"auto", "off", NULL,
+		"mode", "auto", "off", NULL,
 	};
 	char w[32];
 	const char *v;
@@ -514,6 +527,9 @@ int spec_format(const struct fan_conf *c, char *buf, size_t len)
 		     o->nat ? " nat" : " no-nat", o->dhcp ? " dhcp" : "");
 	if (n > 0 && (size_t)n < len && o->mtu)
 		n += snprintf(buf + n, len - (size_t)n, " mtu %u", o->mtu);
+	/* as asked (auto stays auto): the kernel's map says what it became */
+	if (n > 0 && (size_t)n < len && o->mode != FANCTL_MODE_IPIP)
+		n += snprintf(buf + n, len - (size_t)n, " mode %s", mode_name(o->mode));
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 

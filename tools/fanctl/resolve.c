@@ -2,7 +2,8 @@
 /*
  * fanctl: resolve an underlay spec (ib0/16, 10.7.3.4/16, 10.7.0.0/16,
  * default/16) on this host: device, local address, MTU; then derive the
- * slice, bridge name and bridge MTU.
+ * slice, bridge name, the map's mode (auto: direct if the underlay is
+ * flat) and the bridge MTU (the underlay's, less 20 for IPIP).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,6 +47,22 @@ static int find_by_addr(const struct fan_spec *s, struct fan_conf *c)
 	}
 	c->local = v[best].local;
 	c->ul_ifindex = v[best].ifindex;
+	free(v);
+	return EXIT_OK;
+}
+
+/* The map's mode: auto looks at the underlay device's addresses. */
+static int resolve_mode(struct fan_conf *c)
+{
+	struct addr_info *v;
+	int n;
+
+	n = addr_dump(&v);
+	if (n < 0) {
+		nl_perror(n, "cannot list addresses");
+		return EXIT_SYSTEM;
+	}
+	conf_mode(c, v, n);
 	free(v);
 	return EXIT_OK;
 }
@@ -102,19 +119,8 @@ int fan_resolve(const struct fan_spec *spec, struct fan_conf *c)
 	}
 	if (conf_derive(c))
 		return EXIT_USAGE;
-	if (c->ul_mtu <= 20 + 68) {
-		err_msg("underlay %s: MTU %u of %s is too small", u, c->ul_mtu, li.name);
-		return EXIT_SYSTEM;
-	}
-	if (spec->opts.mtu) {
-		if (spec->opts.mtu > c->ul_mtu - 20) {
-			err_msg("mtu %u is larger than the underlay MTU %u of %s minus 20",
-				spec->opts.mtu, c->ul_mtu, li.name);
-			return EXIT_USAGE;
-		}
-		c->mtu = spec->opts.mtu;
-	} else {
-		c->mtu = c->ul_mtu - 20;
-	}
-	return EXIT_OK;
+	ret = resolve_mode(c);
+	if (ret)
+		return ret;
+	return conf_mtu(c);
 }

@@ -33,6 +33,7 @@ struct row {
 	struct fan_spec spec;
 	struct fan_conf conf;
 	struct link_info *fan;
+	const char *mode;	/* the kernel's map's, else as asked; NULL: unknown */
 };
 
 static int collect(struct fan_state *st, struct row **out)
@@ -61,6 +62,12 @@ static int collect(struct fan_state *st, struct row **out)
 		msg_quiet = false;
 		map_from_conf(&r->conf, &m);
 		r->fan = state_fan_with_map(st, &m);
+		if (r->fan)
+			r->mode = map_mode_name(fan_find_map(r->fan, &m)->mode);
+		else if (r->spec.opts.mode != FANCTL_MODE_AUTO)
+			r->mode = mode_name(r->spec.opts.mode);
+		else
+			r->mode = NULL;
 		n++;
 	}
 	*out = rows;
@@ -73,6 +80,13 @@ static void flags_str(const struct row *r, char *buf, size_t len)
 		 r->spec.opts.dhcp ? ",dhcp" : "", r->spec.opts.host_reserve);
 }
 
+/* The mode column: "direct", or "auto:direct" for what auto picked. */
+static void mode_str(const struct row *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", r->spec.opts.mode == FANCTL_MODE_AUTO ? "auto:" : "",
+		 r->mode ? r->mode : "?");
+}
+
 static const char *ifname_of(struct fan_state *st, int ifindex)
 {
 	struct link_info *l = state_by_index(st, ifindex);
@@ -82,22 +96,23 @@ static const char *ifname_of(struct fan_state *st, int ifindex)
 
 static void show_table(struct fan_state *st, struct row *rows, int n)
 {
-	char o[PFXSTR_LEN], u[PFXSTR_LEN], s[PFXSTR_LEN], f[64];
+	char o[PFXSTR_LEN], u[PFXSTR_LEN], s[PFXSTR_LEN], f[64], md[32];
 	int i, j, k, nfan = 0;
 
-	printf("%-15s %-18s %-18s %-18s %-6s %-15s %s\n", "BRIDGE", "OVERLAY", "UNDERLAY",
-	       "SLICE", "MTU", "DEVICE", "FLAGS");
+	printf("%-15s %-18s %-18s %-18s %-6s %-15s %-11s %s\n", "BRIDGE", "OVERLAY",
+	       "UNDERLAY", "SLICE", "MTU", "DEVICE", "MODE", "FLAGS");
 	for (i = 0; i < n; i++) {
 		struct row *r = &rows[i];
 
 		flags_str(r, f, sizeof(f));
 		if (r->spec.opts.dhcp && !dhcp_running(r->br->name))
 			strncat(f, ",dhcp-down", sizeof(f) - strlen(f) - 1);
-		printf("%-15s %-18s %-18s %-18s %-6u %-15s %s\n", r->br->name,
+		mode_str(r, md, sizeof(md));
+		printf("%-15s %-18s %-18s %-18s %-6u %-15s %-11s %s\n", r->br->name,
 		       prefix_str(r->conf.map.overlay, r->conf.map.overlay_len, o),
 		       prefix_str(r->conf.local, r->conf.map.underlay_len, u),
 		       prefix_str(r->conf.slice, r->conf.slice_len, s), r->br->mtu,
-		       r->fan ? r->fan->name : "-", f);
+		       r->fan ? r->fan->name : "-", md, f);
 	}
 	for (i = 0; i < st->n; i++) {
 		struct link_info *l = &st->links[i];
@@ -113,13 +128,15 @@ static void show_table(struct fan_state *st, struct row *rows, int n)
 		       l->flags & IFF_UP ? "up" : "down", l->mtu, l->rx_packets, l->tx_packets,
 		       l->rx_dropped, l->tx_dropped);
 		for (j = 0; j < l->nmaps; j++)
-			printf("  map %s over %s\n",
+			printf("  map %s over %s mode %s\n",
 			       prefix_str(l->maps[j].overlay, l->maps[j].overlay_len, o),
-			       prefix_str(l->maps[j].underlay, l->maps[j].underlay_len, u));
+			       prefix_str(l->maps[j].underlay, l->maps[j].underlay_len, u),
+			       map_mode_name(l->maps[j].mode));
 		if (l->have_xstats) {
 			printf("  drops:");
 			for (k = FAN_XSTATS_PAD + 1; k <= FAN_XSTATS_MAX; k++)
-				printf(" %s %" PRIu64, xstats_names[k], l->xstats[k]);
+				if (xstats_names[k])
+					printf(" %s %" PRIu64, xstats_names[k], l->xstats[k]);
 			printf("\n");
 		}
 	}
@@ -130,6 +147,7 @@ static void show_table(struct fan_state *st, struct row *rows, int n)
 static void show_json(struct fan_state *st, struct row *rows, int n)
 {
 	char o[PFXSTR_LEN], u[PFXSTR_LEN], a[IPSTR_LEN];
+	const char *sep;
 	int i, j, k, nfan = 0;
 
 	printf("{\n  \"fans\": [");
@@ -150,10 +168,16 @@ static void show_json(struct fan_state *st, struct row *rows, int n)
 			json_str(r->fan->name);
 		else
 			printf("null");
-		printf(", \"host_reserve\": %u, \"nat\": %s, \"dhcp\": %s, \"dhcp_running\": %s}",
+		printf(", \"host_reserve\": %u, \"nat\": %s, \"dhcp\": %s, \"dhcp_running\": %s",
 		       r->spec.opts.host_reserve, r->spec.opts.nat ? "true" : "false",
 		       r->spec.opts.dhcp ? "true" : "false",
 		       dhcp_running(r->br->name) ? "true" : "false");
+		printf(",\n     \"mode\": ");
+		if (r->mode)
+			json_str(r->mode);
+		else
+			printf("null");
+		printf(", \"mode_requested\": \"%s\"}", mode_name(r->spec.opts.mode));
 	}
 	printf("%s],\n  \"devices\": [", n ? "\n  " : "");
 	for (i = 0; i < st->n; i++) {
@@ -171,9 +195,11 @@ static void show_json(struct fan_state *st, struct row *rows, int n)
 		printf(", \"up\": %s, \"mtu\": %u,\n     \"maps\": [",
 		       l->flags & IFF_UP ? "true" : "false", l->mtu);
 		for (j = 0; j < l->nmaps; j++)
-			printf("%s{\"overlay\": \"%s\", \"underlay\": \"%s\"}", j ? ", " : "",
+			printf("%s{\"overlay\": \"%s\", \"underlay\": \"%s\", \"mode\": \"%s\"}",
+			       j ? ", " : "",
 			       prefix_str(l->maps[j].overlay, l->maps[j].overlay_len, o),
-			       prefix_str(l->maps[j].underlay, l->maps[j].underlay_len, u));
+			       prefix_str(l->maps[j].underlay, l->maps[j].underlay_len, u),
+			       map_mode_name(l->maps[j].mode));
 		printf("],\n     \"stats\": {\"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64
 		       ", \"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
 		       ", \"rx_dropped\": %" PRIu64 ", \"tx_dropped\": %" PRIu64
@@ -181,9 +207,13 @@ static void show_json(struct fan_state *st, struct row *rows, int n)
 		       l->rx_packets, l->tx_packets, l->rx_bytes, l->tx_bytes, l->rx_dropped,
 		       l->tx_dropped, l->rx_errors, l->tx_errors);
 		printf("     \"drops\": {");
-		for (k = FAN_XSTATS_PAD + 1; l->have_xstats && k <= FAN_XSTATS_MAX; k++)
-			printf("%s\"%s\": %" PRIu64, k > FAN_XSTATS_PAD + 1 ? ", " : "",
-			       xstats_names[k], l->xstats[k]);
+		for (k = FAN_XSTATS_PAD + 1, sep = ""; l->have_xstats && k <= FAN_XSTATS_MAX; k++) {
+			/* a counter of a newer uAPI than this table: not shown */
+			if (!xstats_names[k])
+				continue;
+			printf("%s\"%s\": %" PRIu64, sep, xstats_names[k], l->xstats[k]);
+			sep = ", ";
+		}
 		printf("}}");
 	}
 	printf("%s]\n}\n", nfan ? "\n  " : "");

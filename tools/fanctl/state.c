@@ -51,13 +51,26 @@ struct link_info *state_by_index(struct fan_state *s, int ifindex)
 	return NULL;
 }
 
-struct link_info *state_fan_for_link(struct fan_state *s, int ifindex)
+/*
+ * The fan device bound to @ifindex whose maps are all in @mode: the
+ * kernel gives a device the underlay MTU only while all its maps are
+ * direct, so ipip and direct maps go on separate devices.
+ */
+struct link_info *state_fan_for_link(struct fan_state *s, int ifindex, unsigned int mode)
 {
-	int i;
+	int i, j;
 
-	for (i = 0; i < s->n; i++)
-		if (s->links[i].is_fan && (int)s->links[i].fan_link == ifindex)
+	for (i = 0; i < s->n; i++) {
+		const struct link_info *l = &s->links[i];
+
+		if (!l->is_fan || (int)l->fan_link != ifindex)
+			continue;
+		for (j = 0; j < l->nmaps; j++)
+			if (l->maps[j].mode != mode)
+				break;
+		if (j == l->nmaps)
 			return &s->links[i];
+	}
 	return NULL;
 }
 

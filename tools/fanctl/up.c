@@ -138,6 +138,17 @@ static void fan_kind_hint(int err)
 		err_msg("the kernel does not know the link kind \"fan\": load the module with 'modprobe fan'");
 }
 
+/* A module that predates modes refuses IFLA_FAN_MAP_MODE as unknown. */
+static void mode_hint(int err, const struct fan_map_nl *m)
+{
+	const char *x = nl_extack();
+
+	if (err == -EINVAL && m->mode != FAN_MAP_MODE_IPIP &&
+	    (strstr(x, "Unknown attribute") || strstr(x, "Unsupported attribute")))
+		err_msg("this fan module has no mode %s: update fan.ko, or use 'mode ipip'",
+			map_mode_name(m->mode));
+}
+
 static int do_up(struct fan_conf *c, struct fan_state *st)
 {
 	char alias[256], o[PFXSTR_LEN], name[IFNAMSIZ];
@@ -175,17 +186,34 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 			return EXIT_SYSTEM;
 		}
 	}
+	/*
+	 * The device that has the map already, else the one for the map's
+	 * mode (one per underlay device and mode, see state_fan_for_link).
+	 */
+	fan = state_fan_with_map(st, &m);
+	if (fan && (int)fan->fan_link == c->ul_ifindex) {
+		const struct fan_map_nl *have = fan_find_map(fan, &m);
+
+		/* the map is there, reaching hosts another way (auto changed its mind?) */
+		if (have->mode != m.mode) {
+			err_msg("map %s is up on %s in mode %s, not %s; run 'fanctl down' first", o,
+				fan->name, map_mode_name(have->mode), map_mode_name(m.mode));
+			return EXIT_SYSTEM;
+		}
+	} else {
+		fan = state_fan_for_link(st, c->ul_ifindex, m.mode);
+	}
 
 	/* fan device and map */
 	if (step("fan"))
 		return EXIT_SYSTEM;
-	fan = state_fan_for_link(st, c->ul_ifindex);
 	if (!fan) {
 		state_free_fan_name(st, name);
 		ret = fan_create(name, (uint32_t)c->ul_ifindex, &m);
 		if (ret < 0) {
 			nl_perror(ret, "cannot create fan device %s", name);
 			fan_kind_hint(ret);
+			mode_hint(ret, &m);
 			return EXIT_SYSTEM;
 		}
 		ret = link_get(0, name, &li);
@@ -213,6 +241,7 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 			ret = fan_map_change(fan_ifindex, &m, true);
 			if (ret < 0) {
 				nl_perror(ret, "cannot add map %s to %s", o, fan->name);
+				mode_hint(ret, &m);
 				return EXIT_SYSTEM;
 			}
 			push(UNDO_MAP_DEL, fan_ifindex, 0, &m);
@@ -383,6 +412,12 @@ int fan_up(const struct fan_spec *spec)
 	ret = fan_resolve(spec, &c);
 	if (ret)
 		return ret;
+	if (c.mode == FAN_MAP_MODE_DIRECT && !c.flat) {
+		char u[PFXSTR_LEN];
+
+		warn_msg("mode direct: the underlay is not flat: no address of %s is on a subnet holding %s",
+			 c.ul_ifname, prefix_str(c.map.underlay, c.map.underlay_len, u));
+	}
 	if (state_load(&st))
 		return EXIT_SYSTEM;
 	nundo = 0;
@@ -392,9 +427,12 @@ int fan_up(const struct fan_spec *spec)
 	else if (verbose || nundo) {
 		char o[PFXSTR_LEN], s[PFXSTR_LEN];
 
-		printf("%s over %s: bridge %s %s mtu %u\n",
+		printf("%s over %s: bridge %s %s mtu %u mode %s%s\n",
 		       prefix_str(c.map.overlay, c.map.overlay_len, o), c.ul_ifname, c.bridge,
-		       prefix_str(c.bridge_addr, c.slice_len, s), c.mtu);
+		       prefix_str(c.bridge_addr, c.slice_len, s), c.mtu, map_mode_name(c.mode),
+		       c.spec.opts.mode == FANCTL_MODE_AUTO ?
+		       (c.flat ? " (auto: the underlay is flat)" : " (auto: the underlay is not flat)") :
+		       "");
 	}
 	state_free(&st);
 	return ret;

@@ -42,6 +42,8 @@ int fuzz_spec_words(const struct fan_spec *s, bool config, char *buf, size_t len
 		append(buf, len, " bridge %s", o->bridge);
 	if (o->mtu)
 		append(buf, len, " mtu %u", o->mtu);
+	if (o->mode != FANCTL_MODE_IPIP)
+		append(buf, len, " mode %s", mode_name(o->mode));
 	if (config && o->off)
 		append(buf, len, " off");
 	return split_words(buf, words, 32);

@@ -54,7 +54,8 @@ static inline int fuzz_spec_equal(const struct fan_spec *a, const struct fan_spe
 	       a->opts.dhcp == b->opts.dhcp && a->opts.nat == b->opts.nat &&
 	       a->opts.auto_ == b->opts.auto_ && a->opts.off == b->opts.off &&
 	       a->opts.host_reserve == b->opts.host_reserve &&
-	       a->opts.mtu == b->opts.mtu && !strcmp(a->opts.bridge, b->opts.bridge);
+	       a->opts.mtu == b->opts.mtu && !strcmp(a->opts.bridge, b->opts.bridge) &&
+	       a->opts.mode == b->opts.mode;
 }
 
 /*

@@ -36,7 +36,8 @@ static void check_derive(const struct fan_spec *s)
 		   back.underlay_len == s->underlay_len &&
 		   back.opts.host_reserve == s->opts.host_reserve &&
 		   back.opts.nat == s->opts.nat && back.opts.dhcp == s->opts.dhcp &&
-		   back.opts.mtu == s->opts.mtu, "marker '%s' parses to another fan", alias);
+		   back.opts.mtu == s->opts.mtu && back.opts.mode == s->opts.mode,
+		   "marker '%s' parses to another fan", alias);
 }
 
 static void check_spec(char **words, int n, bool config)
