@@ -128,15 +128,6 @@ guest_up()
 	bg c1 ping -q -i 0.005 -w 4 "250.200.$i.1"
 }
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
-# line; fails if the namespace cannot be listed.
-fan_devs()
-{
-	local links
-	links=$(ns_ip "$1" -d -j link show) || return 1
-	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
-}
-
 # guest_gone K HOW: guest tK goes away under its pings, once its fan has
 # received some of them: HOW "dev" deletes its fan device first (and
 # checks that none is left), "ns" only its namespace.

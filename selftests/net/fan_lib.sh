@@ -231,6 +231,15 @@ sniff()
 	wait $pid
 }
 
+# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
+# line; fails if the namespace cannot be listed.
+fan_devs()
+{
+	local links
+	links=$(ns_ip "$1" -d -j link show) || return 1
+	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
+}
+
 # subtest NAME CMD...: one KTAP result; CMD's output becomes diagnostics.
 subtest()
 {

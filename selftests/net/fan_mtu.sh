@@ -138,15 +138,6 @@ unbound_fan()
 }
 subtest "unbound ftun1 (no link) sends over ul0: ping through it, 2 out, 2 in, no drop" unbound_fan
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
-# line; fails if the namespace cannot be listed.
-fan_devs()
-{
-	local links
-	links=$(ns_ip "$1" -d -j link show) || return 1
-	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
-}
-
 # only_fans HOST NAMES: HOST's fan devices are NAMES ("" for none).
 only_fans()
 {

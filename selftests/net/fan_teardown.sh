@@ -43,15 +43,6 @@ setup()
 }
 subtest "three hosts and containers come up" setup || ktap_exit_fail_msg "setup failed"
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
-# line; fails if the namespace cannot be listed.
-fan_devs()
-{
-	local links
-	links=$(ns_ip "$1" -d -j link show) || return 1
-	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
-}
-
 # only_fans NAMES HOST...: each HOST's fan devices are NAMES ("" for none).
 only_fans()
 {

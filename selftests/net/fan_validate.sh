@@ -60,15 +60,6 @@ subtest "deleting a map that is not there" \
 subtest "adding a map twice" \
 	refused "map already exists" change ftun0 add 250.0.0.0/8 10.7.0.0/16
 
-# fan_devs HOST: the fan devices in HOST's namespace, by name, on one
-# line; fails if the namespace cannot be listed.
-fan_devs()
-{
-	local links
-	links=$(ns_ip "$1" -d -j link show) || return 1
-	jq -r '[.[] | select(.linkinfo.info_kind == "fan") | .ifname] | sort | join(" ")' <<< "$links"
-}
-
 # only_fans HOST NAMES: HOST's fan devices are NAMES ("" for none).
 only_fans()
 {
