@@ -160,6 +160,8 @@ for t in "${tests[@]}"; do
 	marker="run $t $$ $KTAP_TESTNO"
 	mark "$marker"
 	read -r taint_before < /proc/sys/kernel/tainted
+	emu_before=0
+	[ -d /sys/module/ipoib_emu ] && emu_before=1
 	start=$(date +%s%N)
 	tlog=$(mktemp /tmp/fan-test-out.XXXXXX)
 	# timeout(1) signals the whole process group: stray children die too.
@@ -198,6 +200,18 @@ for t in "${tests[@]}"; do
 
 	settled=1 settle_t0=$SECONDS
 	netns_settled || settled=0
+
+	# ipoib_emu.ko left loaded makes the next ipoib_emu test skip its
+	# unload and reload checks: a test unloads what it loaded.
+	emu_left=""
+	if [ "$emu_before" = 0 ] && [ -d /sys/module/ipoib_emu ]; then
+		emu_left=1
+		echo "# $t left ipoib_emu.ko loaded, unloading it"
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			rmmod ipoib_emu 2>/dev/null && break
+			sleep 0.5
+		done
+	fi
 	if [ "$settled" = 0 ]; then
 		echo "# the namespaces $t deleted were not gone after $((30 * FAN_SLOW)) s"
 	elif [ $((SECONDS - settle_t0)) -ge 2 ]; then
@@ -216,9 +230,9 @@ for t in "${tests[@]}"; do
 		ktap_test_fail "$name # namespace teardown hung"
 	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		ktap_test_fail "$name # TIMEOUT $timeout seconds"
-	elif [ -n "$left$stale" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq "$KSFT_SKIP" ]; }; then
+	elif [ -n "$left$stale$emu_left" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq "$KSFT_SKIP" ]; }; then
 		# (a failed test keeps its exit code as the reason)
-		ktap_test_fail "$name # left${left:+ namespaces}${stale:+ files in $fanctl_run}"
+		ktap_test_fail "$name # left${left:+ namespaces}${stale:+ files in $fanctl_run}${emu_left:+ ipoib_emu.ko loaded}"
 	elif [ "$rc" -eq "$KSFT_SKIP" ]; then
 		ktap_test_skip_why "${skip_why:-no reason given}" "$name"
 	elif [ "$rc" -eq 0 ]; then

@@ -48,6 +48,17 @@ fi
 
 _ktap_rc() { return "$1"; }
 
+# _ktap_report DESCRIPTION RC LAST_LINE: a skip says why (the test's last
+# output line) where ktap.sh can, so make check can list it.
+_ktap_report()
+{
+	if [ "$2" = "$KSFT_SKIP" ] && declare -F ktap_test_skip_why > /dev/null; then
+		ktap_test_skip_why "${3:-no reason given}" "$1"
+		return "$2"
+	fi
+	ktap_test_result "$1" _ktap_rc "$2"
+}
+
 # run_test DESCRIPTION FUNC [ARGS...]: run FUNC in a subshell, print its
 # output as "# " lines, report 0 as pass, $KSFT_SKIP as skip, else fail.
 run_test()
@@ -57,7 +68,7 @@ run_test()
 	out=$("$@" 2>&1)
 	rc=$?
 	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/# /'
-	ktap_test_result "$desc" _ktap_rc "$rc"
+	_ktap_report "$desc" "$rc" "${out##*$'\n'}"
 }
 
 # run_test_here DESCRIPTION FUNC [ARGS...]: the same in this shell, for
@@ -70,6 +81,6 @@ run_test_here()
 	"$@" > "$f" 2>&1
 	rc=$?
 	sed 's/^/# /' "$f"
+	_ktap_report "$desc" "$rc" "$(tail -n 1 "$f")"
 	rm -f "$f"
-	ktap_test_result "$desc" _ktap_rc "$rc"
 }

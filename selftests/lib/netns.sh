@@ -77,9 +77,16 @@ cleanup_add()
 	printf '%s\0' "$*" >> "$_NS_STATE/hooks"
 }
 
+# cleanup_late CMD...: run CMD (with eval) at exit, after the namespaces
+# are deleted (e.g. unload a module their devices used).
+cleanup_late()
+{
+	printf '%s\0' "$*" >> "$_NS_STATE/late"
+}
+
 ns_cleanup()
 {
-	local i n pids hooks=()
+	local i n pids hooks=() late=()
 
 	# Only the shell that sourced this file cleans up.
 	[ "$BASHPID" = "$_NS_OWNER" ] || return 0
@@ -99,6 +106,12 @@ ns_cleanup()
 			kill -9 $pids 2>/dev/null
 		fi
 		ip netns del "$n" 2>/dev/null
+	done
+	if [ -s "$_NS_STATE/late" ]; then
+		mapfile -d '' -t late < "$_NS_STATE/late"
+	fi
+	for ((i = 0; i < ${#late[@]}; i++)); do
+		eval "${late[i]}" || true
 	done
 	rm -rf "$_NS_STATE"
 }

@@ -46,6 +46,10 @@ fan_modules()
 	fi
 	if [ "$FAN_UNDERLAY" = ib ] && ! grep -q '^ipoib_emu ' /proc/modules; then
 		insmod "$IPOIB_KO" || return 1
+		# Unloaded once the namespaces are gone, so the fans still
+		# meet netns exit with their underlay in place.  Devices of
+		# deleted namespaces go asynchronously: retry.
+		cleanup_late "for _ in \$(seq 20); do rmmod ipoib_emu 2>/dev/null && break; sleep 0.5; done"
 	fi
 }
 
