@@ -18,6 +18,9 @@
  * source is accepted anyway: then it is taken as for a direct map.  That
  * is also how a host in IPIP mode accepts one that already sends direct.
  *
+ * A fan device that is down takes nothing, as for its IPIP receive: the
+ * host then routes such packets as any others.
+ *
  * The hook is registered in a namespace only while it has a fan device,
  * so namespaces without one pay nothing.
  */
@@ -71,11 +74,6 @@ static unsigned int fan_plain_take(struct fan_dev *fan, struct sk_buff *skb)
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct fan_map *dmap;
 
-	if (!(fan->dev->flags & IFF_UP)) {
-		dev_core_stats_rx_dropped_inc(fan->dev);
-		return NF_DROP;
-	}
-
 	/* As for IPIP: no broadcast amplification into a slice. */
 	dmap = fan_map_find_overlay(set, ntohl(iph->daddr));
 	if (ipv4_is_multicast(iph->daddr) || ipv4_is_lbcast(iph->daddr) ||
@@ -118,8 +116,11 @@ static unsigned int fan_plain_rcv(void *priv, struct sk_buff *skb,
 	src = ntohl(ip_hdr(skb)->saddr);
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
 		const struct fan_map_set *set = rcu_dereference(fan->maps);
-		const struct fan_map *map = fan_map_find_overlay(set, src);
+		const struct fan_map *map;
 
+		if (!(fan->dev->flags & IFF_UP))
+			continue;
+		map = fan_map_find_overlay(set, src);
 		if (!map || !fan_from_underlay(fan, &map->m, in))
 			continue;
 		if (map->mode == FAN_MAP_MODE_DIRECT || !READ_ONCE(fan->strict))

@@ -124,6 +124,29 @@ plain_direct()
 }
 subtest "control: with h1's map direct the same packets reach c1 (rx_plain +0)" plain_direct
 
+# A fan that is down is not there (as for its IPIP receive): h1 routes the
+# plain packets as any others (make bench's routed case relies on it).
+# Only their arrival at c1 is the point: the answers have no route.
+plain_fan_down()
+{
+	local rc routes
+	routes=$(ns_ip h1 route show dev ftun0) || return 1
+	ns_ip h1 link set ftun0 down || return 1
+	counted h1 rx_plain 0 sniff c1 icmp "$FAN_TMP/c1down" \
+		ns_exec h2 ping -c2 -i0.3 -W1 -I 250.9.200.1 250.3.4.2
+	rc=$?
+	[ "$COUNTED_RC" = 0 ] && grep -q '^250.9.200.1 > 250.3.4.2' "$FAN_TMP/c1down" || rc=1
+	cat "$FAN_TMP/c1down"
+	ns_ip h1 link set ftun0 up || return 1
+	# Its routes went down with it.
+	while read -r r; do
+		# shellcheck disable=SC2086 # a route is words
+		ns_ip h1 route replace $r dev ftun0 || return 1
+	done <<< "$routes"
+	return $rc
+}
+subtest "h1's ftun0 down: the same packets reach c1 (rx_plain +0)" plain_fan_down
+
 subtest "h2 drops its plain route to c1" ns_ip h2 route del 250.3.4.2/32
 
 subtest "IPIP traffic c1 <-> c2 is untouched (rx_plain +0)" \
