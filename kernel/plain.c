@@ -6,11 +6,14 @@
  * their last hop.  Taken as they come in on the underlay device, routing
  * would see iif ib0 for an overlay source whose route points into the fan
  * device, and reverse-path filtering would drop them.  So a netfilter
- * hook at the very start of PRE_ROUTING takes them and hands them to the
- * stack again as received on the fan device, as decapsulation does (rx
- * counters, gro_cells): routing, rp_filter and the firewall see them on
- * the fan device like the fan's IPIP traffic, and rp_filter stays as
- * strict as it is for everything else.
+ * hook at the very start of PRE_ROUTING moves them to the fan device in
+ * place, as an L3 master device takes its slaves' packets (rx counters,
+ * skb->dev, iif): routing, rp_filter, FORWARD and INPUT see them on the
+ * fan device like the fan's IPIP traffic, and rp_filter stays as strict
+ * as it is for everything else.  Not received again: GRO has been done
+ * on the underlay device, and a second pass through a NAPI cell would
+ * cost every packet a softirq round for nothing.  The rest of PRE_ROUTING
+ * still sees them on the underlay device.
  *
  * In an IPIP map the same packet would bypass the receive check (the
  * inner source must be in the slice of the outer source), so there it is
@@ -67,7 +70,10 @@ static bool fan_from_underlay(const struct fan_dev *fan,
 	       !fan_dev_holds(in, m->overlay, m->overlay_len);
 }
 
-/* Received again, on the fan device. */
+/*
+ * From here on received on the fan device: ip_rcv_finish() routes the
+ * packet by skb->dev as it is after PRE_ROUTING.
+ */
 static unsigned int fan_plain_take(struct fan_dev *fan, struct sk_buff *skb)
 {
 	const struct fan_map_set *set = rcu_dereference(fan->maps);
@@ -82,12 +88,10 @@ static unsigned int fan_plain_take(struct fan_dev *fan, struct sk_buff *skb)
 		return NF_DROP;
 	}
 
-	skb_scrub_packet(skb, false);
 	skb->dev = fan->dev;
-	skb_reset_mac_header(skb);
+	skb->skb_iif = fan->dev->ifindex;
 	dev_sw_netstats_rx_add(fan->dev, skb->len);
-	gro_cells_receive(&fan->gro_cells, skb);
-	return NF_STOLEN;
+	return NF_ACCEPT;
 }
 
 static unsigned int fan_plain_rcv(void *priv, struct sk_buff *skb,
