@@ -20,6 +20,9 @@
 #   CASE+ct     CASE with conntrack active on both hosts (an nft rule
 #               matching ct state in the forward chain, as Docker's
 #               iptables rules make it on every Docker host)
+#   fan+notrack, fan+ct+notrack  fan, fan+ct with fanctl's notrack rules
+#               (fanctl up ... notrack): the outer IPIP packets skip
+#               conntrack, for two more netfilter chains
 #
 # For each underlay MTU (1500: veth; 2044, 4092 and 65520: the emulated
 # IPoIB fabric, datagram mode with IB MTU 2048 and 4096, connected mode),
@@ -46,7 +49,9 @@
 #
 # Environment: BENCH_REPS (3), BENCH_SECS (seconds per measurement, 1),
 # BENCH_MTUS ("1500 2044 4092 65520"), BENCH_CASES ("native routed ipip
-# vxlan fan fan-direct routed+ct fan+ct fan-direct+ct"), BENCH_COST_MODELS
+# vxlan fan fan-direct routed+ct fan+ct fan-direct+ct fan+notrack
+# fan+ct+notrack"),
+# BENCH_COST_MODELS
 # ("wire-mtu whole-gso"), BENCH_SCALE ("1 256 65000"), BENCH_SCALE_REPS
 # (= BENCH_REPS).
 
@@ -63,7 +68,7 @@ IPOIB_KO=${IPOIB_KO:-$top/build/modules/$kver/ipoib_emu.ko}
 REPS=${BENCH_REPS:-3}
 SECS=${BENCH_SECS:-1}
 MTUS=${BENCH_MTUS:-1500 2044 4092 65520}
-CASES=${BENCH_CASES:-native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct}
+CASES=${BENCH_CASES:-native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct fan+notrack fan+ct+notrack}
 COST_MODELS=${BENCH_COST_MODELS:-wire-mtu whole-gso}
 FAN_NL=${FAN_NL:-$top/selftests/net/fan_nl.py}
 FAN_MAP_MODE=${FAN_MAP_MODE:-$top/selftests/bench/fan_map_mode.py}
@@ -206,13 +211,14 @@ ul_mtu()
 }
 
 # The per-host devices of every case: the fan (fanctl, no NAT so no
-# conntrack anywhere), tunl0 and a VXLAN device, all over ul0.
+# conntrack anywhere; with the notrack option, whose chains go until a
+# +notrack case puts them back), tunl0 and a VXLAN device, all over ul0.
 # setup_host HOST ADDR VX_MAC
 setup_host()
 {
 	local h=$1 addr=$2 mac=$3 a b
 	IFS=. read -r _ _ a b <<< "$addr"
-	ns_exec "$h" "$FANCTL" up 250.0.0.0/8 ul0/16 no-nat > /dev/null || return 1
+	ns_exec "$h" "$FANCTL" up 250.0.0.0/8 ul0/16 no-nat notrack > /dev/null || return 1
 	ns_ip "$h" -batch - <<-EOF
 		link add vx0 type vxlan id 1 dev ul0 local $addr dstport 4789 nolearning
 		link set vx0 address $mac
@@ -238,8 +244,10 @@ FAN_ROUTE2=
 # Whether fan-direct and the +ct cases can run here: "" yes, else why not.
 DIRECT_UNSUPPORTED=
 CT_UNSUPPORTED=
+NOTRACK_UNSUPPORTED=
 FAN_MODE_NOW=ipip
 CT_NOW=off
+NOTRACK_NOW=on
 
 # fan_mode HOST ipip|direct: HOST's ftun0 maps (as fanctl made them) in
 # that mode, through selftests/net/fan_nl.py (the map set is replaced
@@ -296,6 +304,26 @@ ct_rules()
 	CT_NOW=$1
 }
 
+# notrack_rules on|off: fanctl's notrack chains there (fanctl up repairs
+# them, as after a hand-deleted rule) or gone (as without the option: a
+# chain costs every packet even when empty).
+notrack_rules()
+{
+	local h c
+	[ "$NOTRACK_NOW" = "$1" ] && return 0
+	for h in h1 h2; do
+		if [ "$1" = on ]; then
+			ns_exec $h "$FANCTL" up 250.0.0.0/8 ul0/16 no-nat notrack > /dev/null || return 1
+		else
+			for c in raw-prerouting raw-output; do
+				ns_exec $h nft flush chain ip fanctl $c &&
+					ns_exec $h nft delete chain ip fanctl $c || return 1
+			done
+		fi
+	done
+	NOTRACK_NOW=$1
+}
+
 # probe_cases: may fan-direct and the +ct cases run on this topology?
 # (New namespaces: no conntrack table, the fan as fanctl made it.)
 probe_cases()
@@ -317,6 +345,11 @@ probe_cases()
 		CT_NOW=off
 	fi
 	ct_rules off || die "cannot remove the conntrack rule"
+	NOTRACK_NOW=on
+	NOTRACK_UNSUPPORTED=
+	ns_exec h1 nft list chain ip fanctl raw-output 2>/dev/null | grep -q notrack ||
+		NOTRACK_UNSUPPORTED="fanctl made no notrack rule"
+	notrack_rules off || die "cannot remove fanctl's notrack chains"
 }
 
 topology()
@@ -365,6 +398,8 @@ unsupported()
 	case $1 in
 	fan-direct) echo "$DIRECT_UNSUPPORTED" ;;
 	fan-direct+ct) echo "${DIRECT_UNSUPPORTED:-$CT_UNSUPPORTED}" ;;
+	fan+notrack) echo "$NOTRACK_UNSUPPORTED" ;;
+	fan+ct+notrack) echo "${CT_UNSUPPORTED:-$NOTRACK_UNSUPPORTED}" ;;
 	*+ct) echo "$CT_UNSUPPORTED" ;;
 	esac
 }
@@ -374,14 +409,20 @@ unsupported()
 # the fan: it sees IPIP packets before tunl0 and would take ipip's (and in
 # ipip mode drops plain packets for its overlay).  The other cases' /24
 # routes beat the fan's /8; ACTIVE says whether one is there to remove.
-# CASE+ct: CASE with conntrack active.
+# CASE+ct: CASE with conntrack active; +notrack: fanctl's notrack rules.
 ACTIVE=
 
 activate()
 {
-	local c=${1%+ct} ul=$2 mtu route1 route2 fan=down del1='' del2='' i del route br
-	local ct=off
-	[ "$1" = "$c" ] || ct=on
+	local c=${1%+notrack} ul=$2 mtu route1 route2 fan=down del1='' del2='' i del route br
+	local ct=off nt=off
+	[ "$1" = "$c" ] || nt=on
+	# fanctl up puts back the rules of the map as it made it (ipip)
+	if [ "$NOTRACK_NOW" != "$nt" ]; then
+		fan_modes ipip && notrack_rules "$nt" || return 1
+	fi
+	[ "$c" = "${c%+ct}" ] || ct=on
+	c=${c%+ct}
 	ct_rules "$ct" || return 1
 	case $c in
 	fan|fan-direct)
@@ -410,7 +451,7 @@ activate()
 		[ "$c" = fan ] || mtu=$ul
 		route1="route replace $FAN_ROUTE1"
 		route2="route replace $FAN_ROUTE2"
-		case ${ACTIVE%+ct} in
+		case ${ACTIVE%%+*} in
 		''|fan|fan-direct) ;;
 		*)
 			del1="route del 250.9.200.0/24"

@@ -21,7 +21,7 @@ import sys
 
 CASES = ["native", "routed", "ipip", "vxlan", "fan", "fan-direct",
          "native+ct", "routed+ct", "ipip+ct", "vxlan+ct", "fan+ct",
-         "fan-direct+ct"]
+         "fan-direct+ct", "fan+notrack", "fan+ct+notrack"]
 FANS = ("fan", "fan-direct")
 SCALE_CASES = ["routed", "ipip", "vxlan", "fan", "fan-direct"]
 UNDERLAY = {"1500": "veth", "2044": "IPoIB datagram (emulated), IB MTU 2048",
@@ -354,12 +354,13 @@ def main():
                                   f"{fmt(entry['median'] if entry else None, unit)} | {spread} | "
                                   f"{fmt_ratio(r_routed)} | {fmt_ratio(r_ipip)} | "
                                   f"{fmt_ratio(r_vxlan)} |")
-                    base = c[:-3] if c.endswith("+ct") else None
+                    base = c.split("+")[0] if c != c.split("+")[0] else None
                     if base and s_.get(base) and entry:
                         r = ratio(entry, s_[base])
                         ctseen = cases[c].get("conntrack") or []
                         ct_rows.append({"mtu": mtu, "cost_model": cm, "figure": label,
                                         "unit": unit, "case": base,
+                                        "ct_case": c,
                                         "without": s_[base]["median"],
                                         "with": entry["median"], "ratio": r,
                                         "higher_is_better": higher,
@@ -400,20 +401,30 @@ def main():
 
     if ct_rows:
         res["conntrack"] = ct_rows
-        tables.append("## Conntrack: nf_conntrack active on both hosts")
+        tables.append("## Conntrack: nf_conntrack active on both hosts, and fanctl's notrack")
         tables.append("")
         tables.append("CASE+ct is CASE with an nft rule matching `ct state` in "
                       "each host's forward chain (as Docker's iptables rules), so "
                       "every IPv4 packet of the host namespaces goes through "
-                      "conntrack. with / without: the ratio of the medians "
+                      "conntrack. this / base: the ratio of the medians, the base being the case without +ct and +notrack "
                       "(for latency and CPU > 1 is worse). Outer IPIP tracked: "
-                      "an entry for protocol 4 between the hosts was found.")
+                      "an entry for protocol 4 between the hosts was found. "
+                      "+notrack: with fanctl's notrack option (its rules "
+                      "keep conntrack off the outer IPIP packets, in two "
+                      "more netfilter chains): fan+ct against fan+ct+notrack "
+                      "is what tracking the outer packets costs, fan against "
+                      "fan+notrack what the chains cost where conntrack is "
+                      "not active.")
         tables.append("")
-        tables.append("| MTU | cost model | figure | case | without ct | with ct | with / without | ct entries | outer IPIP tracked |")
+        tables.append("| MTU | cost model | figure | case | base case (fan, routed, ...) | this case | this / base | ct entries | outer IPIP tracked |")
+        ct_rows.sort(key=lambda r: (r["mtu"], COST_MODELS.index(r["cost_model"])
+                                    if r["cost_model"] in COST_MODELS else 99,
+                                    [x[1] for x in METRICS].index(r["figure"]),
+                                    CASES.index(r["ct_case"])))
         tables.append("|---|---|---|---|--:|--:|--:|--:|---|")
         for r in ct_rows:
             tables.append(f"| {r['mtu']} | {r['cost_model']} | {r['figure']} ({r['unit']}) | "
-                          f"{r['case']} | {fmt(r['without'], r['unit'])} | "
+                          f"{r['ct_case']} | {fmt(r['without'], r['unit'])} | "
                           f"{fmt(r['with'], r['unit'])} | {fmt_ratio(r['ratio'])} | "
                           f"{r['entries'] if r['entries'] is not None else 'n/a'} | "
                           f"{'yes' if r['outer_ipip_tracked'] else 'no'} |")
@@ -556,7 +567,8 @@ def main():
 COLOURS = {"native": "#9467bd", "routed": "#2ca02c", "ipip": "#1f77b4",
            "vxlan": "#ff7f0e", "fan": "#d4a017", "fan-direct": "#8c564b",
            "native+ct": "#c5b0d5", "routed+ct": "#98df8a", "ipip+ct": "#aec7e8",
-           "vxlan+ct": "#ffbb78", "fan+ct": "#f0d878", "fan-direct+ct": "#c49c94"}
+           "vxlan+ct": "#ffbb78", "fan+ct": "#f0d878", "fan-direct+ct": "#c49c94",
+           "fan+notrack": "#bcbd22", "fan+ct+notrack": "#dbdb8d"}
 
 
 def write_chart(res, outdir):

@@ -7,7 +7,7 @@
 
 . "$(dirname "$0")/fanctl_lib.sh"
 
-STEPS="fan fan-up bridge bridge-config address bridge-up route forward nat dhcp"
+STEPS="fan fan-up bridge bridge-config address bridge-up route forward nat notrack dhcp"
 
 rollback_each()	# extra args of up
 {
@@ -39,7 +39,7 @@ rollback_each()	# extra args of up
 test_rollback_fresh()
 {
 	h1 sh -c 'echo 0 > /proc/sys/net/ipv4/ip_forward'
-	rollback_each $OV ib0/16 dhcp || return 1
+	rollback_each $OV ib0/16 dhcp notrack || return 1
 	nothing_left "$H1" || return 1
 	[ "$(h1 cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "ip_forward left on"
 }
@@ -47,7 +47,7 @@ test_rollback_fresh()
 test_rollback_second_map()
 {
 	expect_rc 0 f1 up 100.64.0.0/10 ib0/24 || return 1
-	rollback_each $OV ib0/16 dhcp || return 1
+	rollback_each $OV ib0/16 dhcp notrack || return 1
 	f1 show --json | jq -e '.devices[0].maps | length == 1' >/dev/null ||
 		fail "maps: $(f1 show --json)" || return 1
 	expect_rc 0 f1 down 100.64.0.0/10 ib0/24 || return 1

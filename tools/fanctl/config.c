@@ -108,6 +108,8 @@ static void print_spec(const struct config_entry *e, const char *path)
 	       prefix_str(e->spec.overlay, e->spec.overlay_len, ov),
 	       underlay_str(&e->spec, ul, sizeof(ul)), o->host_reserve,
 	       o->nat ? "nat" : "no-nat", o->dhcp ? " dhcp" : "");
+	if (o->notrack)
+		printf(" notrack");
 	if (o->mtu)
 		printf(" mtu %u", o->mtu);
 	if (o->mode != FANCTL_MODE_IPIP)

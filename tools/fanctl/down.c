@@ -31,7 +31,7 @@ int fan_down_conf(const struct fan_conf *c, struct fan_state *st)
 	map_from_conf(c, &m);
 	if (dhcp_stop(c->bridge) < 0)
 		err = 1;
-	if (nat_del(c) < 0)
+	if (nft_fan_del(c) < 0)
 		err = 1;
 	fan = state_fan_with_map(st, &m);
 	if (fan) {
@@ -137,8 +137,7 @@ int fan_down(const struct fan_spec *spec)
 		found = 1;
 	if (dhcp_running(c.bridge))
 		found = 1;
-	ret = nat_rule_exists(&c);
-	if (ret > 0)
+	if (nat_rule_exists(&c) > 0 || notrack_rules_exist(&c) > 0)
 		found = 1;
 	if (!found) {
 		warn_msg("%s over %s is not up", o, u);

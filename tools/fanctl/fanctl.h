@@ -52,6 +52,7 @@ enum fanctl_mode {
 struct fan_opts {
 	bool dhcp;
 	bool nat;
+	bool notrack;	/* conntrack skips the outer IPIP packets */
 	bool auto_;	/* config file: brought up by "up -a" (default) */
 	bool off;	/* config file: skip this line */
 	unsigned int host_reserve;
@@ -276,11 +277,16 @@ int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del);
 /* Resolve a spec on this host. Returns EXIT_OK or an exit code (printed). */
 int fan_resolve(const struct fan_spec *spec, struct fan_conf *c);
 
-/* ---- nat.c ---- */
-/* Returns 1 if the rule exists, 0 if not, <0 on error. */
+/* ---- nat.c: the fan's nftables rules ---- */
+/* Returns 1 if the rule(s) exist, 0 if not, <0 on error. */
 int nat_rule_exists(const struct fan_conf *c);
-int nat_add(const struct fan_conf *c, bool *table_created);
+int nat_add(const struct fan_conf *c);
 int nat_del(const struct fan_conf *c);
+int notrack_rules_exist(const struct fan_conf *c);
+int notrack_add(const struct fan_conf *c);
+int notrack_del(const struct fan_conf *c);
+/* Every rule of the fan, in any chain. */
+int nft_fan_del(const struct fan_conf *c);
 int nat_flush_all(void);
 void nat_comment(const struct fan_conf *c, char *buf, size_t len);
 

@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fanctl: NAT with libnftnl.  Table "ip fanctl", base chain "postrouting"
- * (type nat, hook postrouting, priority srcnat), one rule per fan:
+ * fanctl: the fan's nftables rules, with libnftnl.  Table "ip fanctl":
  *
+ *	chain postrouting (type nat, hook postrouting, priority srcnat):
  *	ip saddr SLICE ip daddr != OVERLAY masquerade comment "fanctl O S"
  *
- * Rules are found again by their comment; the table goes with its last rule.
+ *	chains raw-prerouting, raw-output (type filter, priority raw):
+ *	ip protocol ipip ip saddr UNDERLAY ip daddr UNDERLAY notrack
+ *	comment "fanctl O S"
+ *
+ * The notrack rules (option notrack) keep conntrack off the fan's outer
+ * IPIP packets: on a host where conntrack is active (every Docker host)
+ * each of them is otherwise looked up in, and kept in, the conntrack table
+ * as a protocol-4 flow between the two hosts, for nothing (the inner
+ * packet is tracked when it is forwarded).  Not the default: the two
+ * chains cost every packet of the host more than they save where
+ * conntrack is not active.  make bench measures both.
+ *
+ * Rules are found again by their chain and comment; a chain goes with its
+ * last rule, the table with its last chain.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -128,14 +141,67 @@ static void nft_perror(int err, const char *what)
 		err_msg("nftables: %s: %s", what, strerror(err));
 }
 
+/* ---- the rules: where they go and what they say ---- */
+
+struct rule_kind {
+	const char *chain;
+	const char *type;
+	uint32_t hook;
+	int32_t prio;
+	void (*build)(struct nftnl_rule *r, const struct fan_conf *c);
+};
+
+static void build_masq(struct nftnl_rule *r, const struct fan_conf *c);
+static void build_notrack(struct nftnl_rule *r, const struct fan_conf *c);
+
+static const struct rule_kind nat_kind[] = {
+	{ FANCTL_NFT_CHAIN, "nat", NF_INET_POST_ROUTING, 100, build_masq },
+};
+
+/* Outer packets in (to this host) and out (sent by this host). */
+static const struct rule_kind notrack_kind[] = {
+	{ "raw-prerouting", "filter", NF_INET_PRE_ROUTING, -300, build_notrack },
+	{ "raw-output", "filter", NF_INET_LOCAL_OUT, -300, build_notrack },
+};
+
+#define NKINDS(k) (sizeof(k) / sizeof((k)[0]))
+
 /* ---- listing our rules ---- */
 
+#define MAX_RULES 256
+
 struct rule_list {
-	int total;
+	int total;		/* rules in the table */
 	int nmatch;
-	uint64_t handles[64];
+	struct {
+		char chain[NFT_CHAIN_MAXNAMELEN];
+		uint64_t handle;
+	} match[MAX_RULES];
 	const char *want;	/* comment to match; NULL: any fanctl rule */
+	const struct rule_kind *kinds;	/* chains to match; NULL: any */
+	size_t nkinds;
+	bool overflow;
+	struct {
+		char name[NFT_CHAIN_MAXNAMELEN];
+		int total, nmatch;
+	} chains[8];		/* the table's chains that have rules */
+	int nchains;
 };
+
+static int chain_slot(struct rule_list *rl, const char *chain)
+{
+	int i;
+
+	for (i = 0; i < rl->nchains; i++)
+		if (!strcmp(rl->chains[i].name, chain))
+			return i;
+	if (rl->nchains == (int)(sizeof(rl->chains) / sizeof(rl->chains[0])))
+		return -1;
+	snprintf(rl->chains[i].name, sizeof(rl->chains[i].name), "%s", chain);
+	rl->chains[i].total = 0;
+	rl->chains[i].nmatch = 0;
+	return rl->nchains++;
+}
 
 static int udata_cb(const struct nftnl_udata *attr, void *data)
 {
@@ -147,14 +213,28 @@ static int udata_cb(const struct nftnl_udata *attr, void *data)
 	return 0;
 }
 
+static bool chain_wanted(const struct rule_list *rl, const char *chain)
+{
+	size_t i;
+
+	if (!rl->kinds)
+		return true;
+	for (i = 0; i < rl->nkinds; i++)
+		if (!strcmp(rl->kinds[i].chain, chain))
+			return true;
+	return false;
+}
+
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct rule_list *rl = data;
 	const struct nftnl_udata *tb[NFTNL_UDATA_RULE_MAX + 1] = { 0 };
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	const char *chain;
 	const void *ud;
 	uint32_t len = 0;
 	char comment[256] = "";
+	int slot;
 
 	if (!r)
 		return MNL_CB_ERROR;
@@ -163,6 +243,10 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	rl->total++;
+	chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	slot = chain ? chain_slot(rl, chain) : -1;
+	if (slot >= 0)
+		rl->chains[slot].total++;
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
 	if (ud && nftnl_udata_parse(ud, len, udata_cb, tb) >= 0 && tb[NFTNL_UDATA_RULE_COMMENT]) {
 		uint8_t l = nftnl_udata_len(tb[NFTNL_UDATA_RULE_COMMENT]);
@@ -170,16 +254,24 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		snprintf(comment, sizeof(comment), "%.*s", (int)l,
 			 (const char *)nftnl_udata_get(tb[NFTNL_UDATA_RULE_COMMENT]));
 	}
-	if ((rl->want && !strcmp(comment, rl->want)) ||
-	    (!rl->want && !strncmp(comment, FANCTL_ALIAS " ", strlen(FANCTL_ALIAS) + 1))) {
-		if (rl->nmatch < 64)
-			rl->handles[rl->nmatch++] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	if (chain && chain_wanted(rl, chain) &&
+	    ((rl->want && !strcmp(comment, rl->want)) ||
+	     (!rl->want && !strncmp(comment, FANCTL_ALIAS " ", strlen(FANCTL_ALIAS) + 1)))) {
+		if (rl->nmatch < MAX_RULES && slot >= 0) {
+			rl->chains[slot].nmatch++;
+			snprintf(rl->match[rl->nmatch].chain, sizeof(rl->match[0].chain),
+				 "%s", chain);
+			rl->match[rl->nmatch++].handle =
+				nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+		} else {
+			rl->overflow = true;
+		}
 	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
 
-/* List the rules of our chain; returns 0, or -ENOENT if no table/chain. */
+/* List the rules of our table; returns 0, or -ENOENT if there is none. */
 static int nft_list_rules(struct rule_list *rl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -197,7 +289,6 @@ static int nft_list_rules(struct rule_list *rl)
 	if (!r)
 		return -ENOMEM;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FANCTL_NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, FANCTL_NFT_CHAIN);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_IPV4, NLM_F_DUMP, seq);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
@@ -213,15 +304,18 @@ static int nft_list_rules(struct rule_list *rl)
 		if (ret < 0)
 			return errno ? -errno : -EIO;
 		if (ret == MNL_CB_STOP)
-			return 0;
+			return rl->overflow ? -E2BIG : 0;
 	}
 }
 
-int nat_rule_exists(const struct fan_conf *c)
+/* 1 if the fan's rule is in every chain of @kinds, 0 if not, or -errno. */
+static int rules_exist(const struct fan_conf *c, const struct rule_kind *kinds,
+		       size_t nkinds)
 {
 	char comment[128];
-	struct rule_list rl = { .want = comment };
-	int ret;
+	struct rule_list rl = { .want = comment, .kinds = kinds, .nkinds = nkinds };
+	size_t i;
+	int j, ret;
 
 	nat_comment(c, comment, sizeof(comment));
 	ret = nft_list_rules(&rl);
@@ -229,19 +323,47 @@ int nat_rule_exists(const struct fan_conf *c)
 		return 0;
 	if (ret < 0)
 		return ret;
-	return rl.nmatch > 0;
+	for (i = 0; i < nkinds; i++) {
+		for (j = 0; j < rl.nmatch; j++)
+			if (!strcmp(rl.match[j].chain, kinds[i].chain))
+				break;
+		if (j == rl.nmatch)
+			return 0;
+	}
+	return 1;
+}
+
+int nat_rule_exists(const struct fan_conf *c)
+{
+	return rules_exist(c, nat_kind, NKINDS(nat_kind));
+}
+
+int notrack_rules_exist(const struct fan_conf *c)
+{
+	return rules_exist(c, notrack_kind, NKINDS(notrack_kind));
 }
 
 /* ---- building ---- */
 
-static void add_payload(struct nftnl_rule *r, uint32_t offset)
+static void add_payload(struct nftnl_rule *r, uint32_t offset, uint32_t len)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("payload");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, sizeof(uint32_t));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void add_cmp(struct nftnl_rule *r, const void *val, uint32_t len,
+		    enum nft_cmp_ops op)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, val, len);
 	nftnl_rule_add_expr(r, e);
 }
 
@@ -257,12 +379,31 @@ static void add_prefix_cmp(struct nftnl_rule *r, uint32_t net, unsigned int len,
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
 	nftnl_rule_add_expr(r, e);
+	add_cmp(r, &val, sizeof(val), op);
+}
 
-	e = nftnl_expr_alloc("cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &val, sizeof(val));
-	nftnl_rule_add_expr(r, e);
+/* ip saddr SLICE ip daddr != OVERLAY masquerade */
+static void build_masq(struct nftnl_rule *r, const struct fan_conf *c)
+{
+	add_payload(r, 12, 4);
+	add_prefix_cmp(r, c->slice, c->slice_len, NFT_CMP_EQ);
+	add_payload(r, 16, 4);
+	add_prefix_cmp(r, c->map.overlay, c->map.overlay_len, NFT_CMP_NEQ);
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
+}
+
+/* ip protocol ipip ip saddr UNDERLAY ip daddr UNDERLAY notrack */
+static void build_notrack(struct nftnl_rule *r, const struct fan_conf *c)
+{
+	uint8_t ipip = IPPROTO_IPIP;
+
+	add_payload(r, 9, 1);
+	add_cmp(r, &ipip, sizeof(ipip), NFT_CMP_EQ);
+	add_payload(r, 12, 4);
+	add_prefix_cmp(r, c->map.underlay, c->map.underlay_len, NFT_CMP_EQ);
+	add_payload(r, 16, 4);
+	add_prefix_cmp(r, c->map.underlay, c->map.underlay_len, NFT_CMP_EQ);
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("notrack"));
 }
 
 static void batch_next(struct mnl_nlmsg_batch *b)
@@ -270,17 +411,16 @@ static void batch_next(struct mnl_nlmsg_batch *b)
 	mnl_nlmsg_batch_next(b);
 }
 
-int nat_add(const struct fan_conf *c, bool *table_created)
+/* The table, each kind's chain and the fan's rule in it, in one batch. */
+static int rules_add(const struct fan_conf *c, const struct rule_kind *kinds,
+		     size_t nkinds, const char *what)
 {
 	static char buf[64 * 1024];
 	struct mnl_nlmsg_batch *b;
 	struct nftnl_table *t;
-	struct nftnl_chain *ch;
-	struct nftnl_rule *r;
-	struct nftnl_udata_buf *ud;
 	struct nlmsghdr *nlh;
 	char comment[128];
-	struct rule_list rl = { .want = NULL };
+	size_t i;
 	int ret;
 
 	ret = nft_open();
@@ -288,8 +428,6 @@ int nat_add(const struct fan_conf *c, bool *table_created)
 		nft_perror(ret, "cannot open netlink socket");
 		return ret;
 	}
-	if (table_created)
-		*table_created = nft_list_rules(&rl) == -ENOENT;
 	nat_comment(c, comment, sizeof(comment));
 	b = mnl_nlmsg_batch_start(buf, sizeof(buf));
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), ++nft_seq);
@@ -304,49 +442,65 @@ int nat_add(const struct fan_conf *c, bool *table_created)
 	nftnl_table_free(t);
 	batch_next(b);
 
-	ch = nftnl_chain_alloc();
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FANCTL_NFT_TABLE);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, FANCTL_NFT_CHAIN);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "nat");
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
-	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, 100);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWCHAIN,
-				    NFPROTO_IPV4, NLM_F_CREATE | NLM_F_ACK, ++nft_seq);
-	nftnl_chain_nlmsg_build_payload(nlh, ch);
-	nftnl_chain_free(ch);
-	batch_next(b);
+	for (i = 0; i < nkinds; i++) {
+		struct nftnl_chain *ch = nftnl_chain_alloc();
+		struct nftnl_udata_buf *ud;
+		struct nftnl_rule *r;
 
-	r = nftnl_rule_alloc();
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FANCTL_NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, FANCTL_NFT_CHAIN);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
-	add_payload(r, 12);	/* ip saddr */
-	add_prefix_cmp(r, c->slice, c->slice_len, NFT_CMP_EQ);
-	add_payload(r, 16);	/* ip daddr */
-	add_prefix_cmp(r, c->map.overlay, c->map.overlay_len, NFT_CMP_NEQ);
-	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
-	ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-	nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment);
-	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
-			    nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
-	nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
-				    NFPROTO_IPV4, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-				    ++nft_seq);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	batch_next(b);
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FANCTL_NFT_TABLE);
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, kinds[i].chain);
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, kinds[i].type);
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, kinds[i].hook);
+		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, kinds[i].prio);
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWCHAIN,
+					    NFPROTO_IPV4, NLM_F_CREATE | NLM_F_ACK, ++nft_seq);
+		nftnl_chain_nlmsg_build_payload(nlh, ch);
+		nftnl_chain_free(ch);
+		batch_next(b);
+
+		r = nftnl_rule_alloc();
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FANCTL_NFT_TABLE);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, kinds[i].chain);
+		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+		kinds[i].build(r, c);
+		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment);
+		nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+				    nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_NEWRULE,
+					    NFPROTO_IPV4,
+					    NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, ++nft_seq);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+		batch_next(b);
+	}
 
 	nftnl_batch_end(mnl_nlmsg_batch_current(b), ++nft_seq);
 	batch_next(b);
-	ret = nft_send_batch(b, 3);
+	ret = nft_send_batch(b, 1 + 2 * (int)nkinds);
 	mnl_nlmsg_batch_stop(b);
 	if (ret < 0)
-		nft_perror(ret, "cannot add the masquerade rule");
+		nft_perror(ret, what);
 	return ret;
 }
 
-static int nat_delete(const struct rule_list *rl, bool del_table)
+int nat_add(const struct fan_conf *c)
+{
+	return rules_add(c, nat_kind, NKINDS(nat_kind), "cannot add the masquerade rule");
+}
+
+int notrack_add(const struct fan_conf *c)
+{
+	return rules_add(c, notrack_kind, NKINDS(notrack_kind),
+			 "cannot add the notrack rules");
+}
+
+/*
+ * Delete the rules of @rl and the chains they leave empty (an empty base
+ * chain still costs every packet), or the whole table with @del_table.
+ */
+static int rules_delete(const struct rule_list *rl, bool del_table)
 {
 	static char buf[64 * 1024];
 	struct mnl_nlmsg_batch *b;
@@ -360,12 +514,27 @@ static int nat_delete(const struct rule_list *rl, bool del_table)
 		struct nftnl_rule *r = nftnl_rule_alloc();
 
 		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FANCTL_NFT_TABLE);
-		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, FANCTL_NFT_CHAIN);
-		nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, rl->handles[i]);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, rl->match[i].chain);
+		nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, rl->match[i].handle);
 		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_DELRULE,
 					    NFPROTO_IPV4, NLM_F_ACK, ++nft_seq);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		nftnl_rule_free(r);
+		batch_next(b);
+		n++;
+	}
+	for (i = 0; i < rl->nchains && !del_table; i++) {
+		struct nftnl_chain *ch;
+
+		if (!rl->chains[i].nmatch || rl->chains[i].nmatch != rl->chains[i].total)
+			continue;
+		ch = nftnl_chain_alloc();
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, FANCTL_NFT_TABLE);
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, rl->chains[i].name);
+		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b), NFT_MSG_DELCHAIN,
+					    NFPROTO_IPV4, NLM_F_ACK, ++nft_seq);
+		nftnl_chain_nlmsg_build_payload(nlh, ch);
+		nftnl_chain_free(ch);
 		batch_next(b);
 		n++;
 	}
@@ -388,10 +557,12 @@ static int nat_delete(const struct rule_list *rl, bool del_table)
 	return ret;
 }
 
-int nat_del(const struct fan_conf *c)
+/* Delete the fan's rules in the chains of @kinds (NULL: every chain). */
+static int rules_del(const struct fan_conf *c, const struct rule_kind *kinds,
+		     size_t nkinds, const char *what)
 {
 	char comment[128];
-	struct rule_list rl = { .want = comment };
+	struct rule_list rl = { .want = comment, .kinds = kinds, .nkinds = nkinds };
 	int ret;
 
 	nat_comment(c, comment, sizeof(comment));
@@ -404,10 +575,26 @@ int nat_del(const struct fan_conf *c)
 	}
 	if (!rl.nmatch)
 		return 0;
-	ret = nat_delete(&rl, rl.total == rl.nmatch);
+	ret = rules_delete(&rl, rl.total == rl.nmatch);
 	if (ret < 0)
-		nft_perror(ret, "cannot delete the masquerade rule");
+		nft_perror(ret, what);
 	return ret;
+}
+
+int nat_del(const struct fan_conf *c)
+{
+	return rules_del(c, nat_kind, NKINDS(nat_kind), "cannot delete the masquerade rule");
+}
+
+int notrack_del(const struct fan_conf *c)
+{
+	return rules_del(c, notrack_kind, NKINDS(notrack_kind),
+			 "cannot delete the notrack rules");
+}
+
+int nft_fan_del(const struct fan_conf *c)
+{
+	return rules_del(c, NULL, 0, "cannot delete the fan's rules");
 }
 
 int nat_flush_all(void)
@@ -419,7 +606,7 @@ int nat_flush_all(void)
 		nft_perror(ret, "cannot open netlink socket");
 		return ret;
 	}
-	ret = nat_delete(&rl, true);
+	ret = rules_delete(&rl, true);
 	if (ret < 0 && ret != -ENOENT) {
 		nft_perror(ret, "cannot delete table ip " FANCTL_NFT_TABLE);
 		return ret;

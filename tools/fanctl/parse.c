@@ -247,6 +247,10 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 		o->nat = true;
 	} else if (!strcmp(w, "no-nat") || !strcmp(w, "nonat")) {
 		o->nat = false;
+	} else if (!strcmp(w, "notrack")) {
+		o->notrack = true;
+	} else if (!strcmp(w, "no-notrack")) {
+		o->notrack = false;
 	} else if (!strcmp(w, "host-reserve")) {
 		if (parse_uint(val, 1, 1u << 30, &o->host_reserve))
 			return -1;
@@ -288,7 +292,8 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 static bool is_option_word(const char *a)
 {
 	static const char *const words[] = {
-		"dhcp", "nat", "no-nat", "nonat", "host-reserve", "bridge", "mtu",
+		"dhcp", "nat", "no-nat", "nonat", "notrack", "no-notrack",
+		"host-reserve", "bridge", "mtu",
 		"mode", "auto", "off", NULL,
 	};
 	char w[32];
@@ -525,6 +530,8 @@ int spec_format(const struct fan_conf *c, char *buf, size_t len)
 		     prefix_str(c->map.overlay, c->map.overlay_len, ov),
 		     prefix_str(c->local, c->map.underlay_len, ul), o->host_reserve,
 		     o->nat ? " nat" : " no-nat", o->dhcp ? " dhcp" : "");
+	if (n > 0 && (size_t)n < len && o->notrack)
+		n += snprintf(buf + n, len - (size_t)n, " notrack");
 	if (n > 0 && (size_t)n < len && o->mtu)
 		n += snprintf(buf + n, len - (size_t)n, " mtu %u", o->mtu);
 	/* as asked (auto stays auto): the kernel's map says what it became */

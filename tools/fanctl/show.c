@@ -76,8 +76,9 @@ static int collect(struct fan_state *st, struct row **out)
 
 static void flags_str(const struct row *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s,host-reserve=%u", r->spec.opts.nat ? "nat" : "no-nat",
-		 r->spec.opts.dhcp ? ",dhcp" : "", r->spec.opts.host_reserve);
+	snprintf(buf, len, "%s%s,host-reserve=%u%s", r->spec.opts.nat ? "nat" : "no-nat",
+		 r->spec.opts.dhcp ? ",dhcp" : "", r->spec.opts.host_reserve,
+		 r->spec.opts.notrack ? ",notrack" : "");
 }
 
 /* The mode column: "direct", or "auto:direct" for what auto picked. */
@@ -168,8 +169,10 @@ static void show_json(struct fan_state *st, struct row *rows, int n)
 			json_str(r->fan->name);
 		else
 			printf("null");
-		printf(", \"host_reserve\": %u, \"nat\": %s, \"dhcp\": %s, \"dhcp_running\": %s",
+		printf(", \"host_reserve\": %u, \"nat\": %s, \"notrack\": %s",
 		       r->spec.opts.host_reserve, r->spec.opts.nat ? "true" : "false",
+		       r->spec.opts.notrack ? "true" : "false");
+		printf(", \"dhcp\": %s, \"dhcp_running\": %s",
 		       r->spec.opts.dhcp ? "true" : "false",
 		       dhcp_running(r->br->name) ? "true" : "false");
 		printf(",\n     \"mode\": ");

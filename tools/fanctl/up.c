@@ -23,6 +23,7 @@ enum undo_kind {
 	UNDO_ROUTE_DEL,
 	UNDO_FORWARD,
 	UNDO_NAT,
+	UNDO_NOTRACK,
 	UNDO_DHCP,
 };
 
@@ -51,7 +52,7 @@ static void push(enum undo_kind kind, int ifindex, unsigned int val, const struc
 extern const char *const up_steps[];
 const char *const up_steps[] = {
 	"fan", "fan-up", "bridge", "bridge-config", "address", "bridge-up",
-	"route", "forward", "nat", "dhcp", NULL,
+	"route", "forward", "nat", "notrack", "dhcp", NULL,
 };
 
 static int step(const char *name)
@@ -98,6 +99,9 @@ static void rollback(const struct fan_conf *c)
 			break;
 		case UNDO_NAT:
 			r = nat_del(c);
+			break;
+		case UNDO_NOTRACK:
+			r = notrack_del(c);
 			break;
 		case UNDO_DHCP:
 			r = dhcp_stop(c->bridge);
@@ -377,10 +381,31 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 			return EXIT_SYSTEM;
 		}
 		if (!ret) {
-			if (nat_add(c, NULL) < 0)
+			if (nat_add(c) < 0)
 				return EXIT_SYSTEM;
 			push(UNDO_NAT, 0, 0, NULL);
 		}
+	}
+
+	/* Only IPIP has outer packets; a direct map's are tracked as routed. */
+	if (step("notrack"))
+		return EXIT_SYSTEM;
+	if (c->spec.opts.notrack && c->mode == FAN_MAP_MODE_IPIP) {
+		ret = notrack_rules_exist(c);
+		if (ret < 0) {
+			err_msg("nftables: cannot list table ip %s: %s", FANCTL_NFT_TABLE,
+				strerror(-ret));
+			return EXIT_SYSTEM;
+		}
+		if (!ret) {
+			/* one of the two deleted by hand: add both again */
+			if (notrack_del(c) < 0 || notrack_add(c) < 0)
+				return EXIT_SYSTEM;
+			push(UNDO_NOTRACK, 0, 0, NULL);
+		}
+	} else if (notrack_rules_exist(c) > 0 && notrack_del(c) < 0) {
+		/* asked off, or the map went direct: none of ours stays */
+		return EXIT_SYSTEM;
 	}
 
 	if (step("dhcp"))
