@@ -14,7 +14,8 @@
 #   BENCH_REPS, BENCH_SECS, BENCH_MTUS, BENCH_CASES, BENCH_COST_MODELS,
 #   BENCH_SCALE, BENCH_SCALE_REPS   override the defaults (3, 1,
 #                  "1500 2044 4092 65520", "native routed ipip vxlan fan
-#                  fan-direct routed+ct fan+ct fan-direct+ct",
+#                  fan-direct routed+ct fan+ct fan-direct+ct fan+notrack
+#                  fan+ct+notrack",
 #                  "wire-mtu whole-gso", "1 256 65000", = REPS);
 #                  BENCH_SCALE= (set, empty) skips the scale phase
 #   BENCH_TIMEOUT  seconds for the VM (default 3600)
@@ -43,7 +44,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_SCALE=1 256 4096}"
 fi
 : "${BENCH_REPS:=3}" "${BENCH_SECS:=1}" "${BENCH_MTUS:=1500 2044 4092 65520}"
-: "${BENCH_CASES:=native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct}"
+: "${BENCH_CASES:=native routed ipip vxlan fan fan-direct routed+ct fan+ct fan-direct+ct fan+notrack fan+ct+notrack}"
 : "${BENCH_COST_MODELS:=wire-mtu whole-gso}" "${BENCH_SCALE=1 256 65000}"
 : "${BENCH_SCALE_REPS:=$BENCH_REPS}"
 
