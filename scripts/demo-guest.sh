@@ -296,8 +296,10 @@ phase tcp
 # --- fanctl down -----------------------------------------------------------------
 
 echo
-say "the containers stop, then fanctl down on every host"
-run "for c in c1 c2 c3 c4 c5 c6; do ip netns del \$c; done"
+say "the containers stop, then fanctl down on every host (it keeps a bridge"
+say "that still has ports; a namespace's devices go later, in a kernel worker,"
+say "so each container's veth is deleted first)"
+run "for c in c1 c2 c3 c4 c5 c6; do ip -n \$c link del eth0; ip netns del \$c; done"
 for h in host1 host2 host3; do
 	run "ip netns exec $h fanctl down $OVERLAY $UL/16"
 done

@@ -79,7 +79,7 @@ fan_up()
 	shift 3
 	if [[ " $* " == *" dhcp "* ]] && [ ! -e "$FAN_TMP/up-$host" ]; then
 		: > "$FAN_TMP/up-$host"
-		cleanup_add "ns_exec $host $FANCTL down -e > /dev/null 2>&1"
+		cleanup_add "ns_exec $host $FANCTL down -e --force > /dev/null 2>&1"
 	fi
 	ns_exec "$host" "$FANCTL" up "$overlay" "$UL_DEV/$len" "$@"
 }

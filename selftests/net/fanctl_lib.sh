@@ -106,8 +106,8 @@ cleanup()
 	done
 	# What fanctl made, its dnsmasq too (run_tests.sh fails a test that
 	# leaves files in /run/fanctl).
-	ip netns exec "$H1" "$FANCTL" down -e > /dev/null 2>&1
-	ip netns exec "$H2" "$FANCTL" down -e > /dev/null 2>&1
+	ip netns exec "$H1" "$FANCTL" down -e --force > /dev/null 2>&1
+	ip netns exec "$H2" "$FANCTL" down -e --force > /dev/null 2>&1
 	ip netns del "$H1" 2>/dev/null
 	ip netns del "$H2" 2>/dev/null
 	rm -rf "$tmp"
@@ -149,6 +149,16 @@ container()
 		ip -n "$name" addr add "$addr" dev eth0 || return 1
 		ip -n "$name" route add default via "$gw" || return 1
 	fi
+}
+
+# container_del HOST NAME: the container and its veth.  The veth goes
+# first, at once: deleting a namespace frees its devices later, in a
+# kernel worker, and until then the bridge still has the port (fanctl
+# down refuses a bridge with ports).
+container_del()
+{
+	ip -n "$1" link del "v$2" 2>/dev/null
+	ip netns del "$2-$sfx"
 }
 
 # rundir HOST: fanctl's pid and lease files of HOST, a namespace that is
@@ -224,7 +234,8 @@ test_nothing_leaked()
 {
 	local bad=0 h
 	for h in "$H1" "$H2"; do
-		ip netns exec "$h" "$FANCTL" down -e > /dev/null 2>&1
+		# containers of the subtests are still there, until cleanup
+		ip netns exec "$h" "$FANCTL" down -e --force > /dev/null 2>&1
 		nothing_left "$h" || bad=1
 	done
 	return $bad

@@ -36,8 +36,8 @@ ib0_prefix()
 # Each subtest starts from hosts without fans, ib0 on /16.
 fresh()
 {
-	f1 down -e > /dev/null 2>&1
-	f2 down -e > /dev/null 2>&1
+	f1 down -e --force > /dev/null 2>&1
+	f2 down -e --force > /dev/null 2>&1
 	ib0_prefix "$H1" 16 && ib0_prefix "$H2" 16
 }
 
@@ -454,8 +454,8 @@ test_direct_datapath()
 		fail "ipip: a $ul-byte packet crossed a fan of MTU $((ul - 20))"
 		return 1
 	fi
+	container_del "$H1" c1; container_del "$H2" c2
 	f1 down -e; f2 down -e
-	ip netns del c1-$sfx; ip netns del c2-$sfx
 	if ! expect_rc 0 f1 up $OV ib0/16 mode direct; then
 		needs_kernel
 		return 1
@@ -471,6 +471,7 @@ test_direct_datapath()
 		return 1
 	fi
 	jqf '.devices[0].stats.tx_packets >= 4' || return 1
+	container_del "$H1" c1; container_del "$H2" c2
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	expect_rc 0 f2 down $OV ib0/16 || return 1
 	nothing_left "$H1" && nothing_left "$H2"

@@ -71,6 +71,7 @@ data, peer = s.recvfrom(100); print(peer[0]); sys.stdout.flush()
 	kill $sender 2>/dev/null; wait $sender 2>/dev/null
 	[ "$(cat "$tmp/peer")" = 250.3.4.20 ] ||
 		fail "overlay peer seen as '$(cat "$tmp/peer")'" || return 1
+	container_del "$H1" n1; container_del "$H2" n2
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	expect_rc 0 f2 down $OV ib0/16 || return 1
 	nothing_left "$H1" && nothing_left "$H2"
@@ -116,6 +117,7 @@ test_dhcp_lease()
 	grep -q " $ip " "$(rundir "$H1")/dnsmasq-$BR1.leases" || fail "lease file" || return 1
 	f1 show --json | jq -e '.fans[0].dhcp and .fans[0].dhcp_running' >/dev/null ||
 		fail "show: $(f1 show --json)" || return 1
+	container_del "$H1" d1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	if kill -0 "$pid" 2>/dev/null; then fail "dnsmasq $pid still runs"; return 1; fi
 	if [ -e "$(rundir "$H1")/dnsmasq-$BR1.leases" ]; then fail "lease file left"; return 1; fi

@@ -101,9 +101,11 @@ test_datapath()
 
 test_down()
 {
+	# a bridge with ports is kept (fanctl_busy.sh): the container goes first
+	container_del "$H1" c1 || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1" || return 1
-	# containers' veths went with the bridge; ip_forward stays on
+	# ip_forward stays on
 	# down again: a no-op with a warning
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	echo "$out" | grep -q "is not up" || fail "$out" || return 1

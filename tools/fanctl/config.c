@@ -167,7 +167,7 @@ static bool entry_on_iface(const struct fan_spec *s, const char *iface)
 	return ret == EXIT_OK && !strcmp(c.ul_ifname, iface);
 }
 
-int config_all(const char *path, const char *iface, bool up)
+int config_all(const char *path, const char *iface, bool up, bool force)
 {
 	struct config_entry *v;
 	unsigned int nerr;
@@ -188,9 +188,8 @@ int config_all(const char *path, const char *iface, bool up)
 		if (v[i].spec.opts.off || !v[i].spec.opts.auto_ ||
 		    !entry_on_iface(&v[i].spec, iface))
 			continue;
-		r = up ? fan_up(&v[i].spec) : fan_down(&v[i].spec);
-		if (r > ret)
-			ret = r;
+		r = up ? fan_up(&v[i].spec) : fan_down(&v[i].spec, force);
+		ret = exit_worse(ret, r);
 	}
 	free(v);
 	return ret;

@@ -3,6 +3,11 @@
  * fanctl down: remove what "up" made (dnsmasq, NAT rule, route, bridge, map
  * and the fan device with its last map), found through the kernel's state
  * and the ifalias marker on the bridge.
+ *
+ * A bridge that still has ports (the veths of running containers) is not
+ * taken down without --force: deleting it would cut the containers off,
+ * and "systemctl restart fanctl" or "ifdown ib0" must not do that.  The
+ * fan is kept whole (exit EXIT_BUSY), so that "up" finds it as it was.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +23,46 @@ static int conf_from_alias(const struct fan_spec *asp, const char *bridge, struc
 	snprintf(c->spec.opts.bridge, sizeof(c->spec.opts.bridge), "%s", bridge);
 	c->local = asp->ul_addr;
 	return conf_derive(c);
+}
+
+int exit_worse(int a, int b)
+{
+	/* a refusal of the system, then of the user's input, then a fan kept */
+	static const int rank[] = {
+		[EXIT_OK] = 0, [EXIT_BUSY] = 1, [EXIT_USAGE] = 2, [EXIT_SYSTEM] = 3,
+	};
+
+	if (a < 0 || a > EXIT_BUSY)
+		a = EXIT_SYSTEM;
+	if (b < 0 || b > EXIT_BUSY)
+		b = EXIT_SYSTEM;
+	return rank[b] > rank[a] ? b : a;
+}
+
+/*
+ * Does bridge @br have ports?  If so, say so (naming the fan @what and up
+ * to a few ports) and return their number.
+ */
+static int bridge_busy(const struct fan_state *st, const struct link_info *br, const char *what)
+{
+	char names[128] = "";
+	size_t len = 0;
+	int i, n = 0;
+
+	for (i = 0; i < st->n; i++) {
+		if (st->links[i].master != br->ifindex || st->links[i].ifindex == br->ifindex)
+			continue;
+		if (n < 4 && len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+						n ? ", " : "", st->links[i].name);
+		else if (n == 4 && len < sizeof(names))
+			len += (size_t)snprintf(names + len, sizeof(names) - len, ", ...");
+		n++;
+	}
+	if (n)
+		err_msg("bridge %s of %s has %d port%s (%s), containers may use it: not taken down (stop them first, or use --force)",
+			br->name, what, n, n == 1 ? "" : "s", names);
+	return n;
 }
 
 int fan_down_conf(const struct fan_conf *c, struct fan_state *st)
@@ -82,7 +127,7 @@ static bool alias_matches(const struct fan_spec *want, const struct fan_spec *ha
 	return fan_prefix_contains(net, want->underlay_len, have->ul_addr);
 }
 
-int fan_down(const struct fan_spec *spec)
+int fan_down(const struct fan_spec *spec, bool force)
 {
 	struct fan_state st;
 	struct fan_conf c;
@@ -144,18 +189,50 @@ int fan_down(const struct fan_spec *spec)
 		state_free(&st);
 		return EXIT_OK;
 	}
+	if (!force && br) {
+		char what[PFXSTR_LEN + 80];
+
+		snprintf(what, sizeof(what), "%s over %s", o, u);
+		if (bridge_busy(&st, br, what)) {
+			state_free(&st);
+			return EXIT_BUSY;
+		}
+	}
 	ret = fan_down_conf(&c, &st);
 	state_free(&st);
 	return ret;
 }
 
-int fan_down_everything(void)
+int fan_down_everything(bool force)
 {
 	struct fan_state st;
-	int i, j, ret, err = 0, nbr = 0, *brs;
+	int i, j, ret, err = 0, nbr = 0, busy = 0, *brs;
 
 	if (state_load(&st))
 		return EXIT_SYSTEM;
+	/* all or nothing: one busy bridge keeps everything (NAT, dnsmasq too) */
+	for (i = 0; i < st.n && !force; i++) {
+		const struct link_info *l = &st.links[i];
+
+		struct fan_spec s;
+		char what[PFXSTR_LEN + 80], o[PFXSTR_LEN], u[PFXSTR_LEN];
+
+		if (strcmp(l->kind, "bridge") || !is_fanctl_alias(l->alias))
+			continue;
+		if (alias_parse(l->alias, &s))
+			snprintf(what, sizeof(what), "an unreadable marker");
+		else
+			snprintf(what, sizeof(what), "%s over %s",
+				 prefix_str(s.overlay, s.overlay_len, o),
+				 prefix_str(s.ul_addr, s.underlay_len, u));
+		if (bridge_busy(&st, l, what))
+			busy = 1;
+	}
+	if (busy) {
+		err_msg("down -e: nothing taken down");
+		state_free(&st);
+		return EXIT_BUSY;
+	}
 	brs = calloc((size_t)st.n + 1, sizeof(*brs));
 	if (!brs) {
 		state_free(&st);

@@ -19,6 +19,7 @@
 #define EXIT_OK		0
 #define EXIT_USAGE	1	/* usage, parse or validation error */
 #define EXIT_SYSTEM	2	/* the kernel or the system refused */
+#define EXIT_BUSY	3	/* down: a fan bridge has ports (containers); kept */
 
 /* Route protocol of the overlay routes fanctl installs ("fan"). */
 #define FANCTL_RTPROT		250
@@ -314,8 +315,11 @@ int cmd_cni(int argc, char **argv);
 /* up.c / down.c building blocks */
 int fan_up(const struct fan_spec *spec);
 int fan_down_conf(const struct fan_conf *c, struct fan_state *st);
-int fan_down(const struct fan_spec *spec);
-int fan_down_everything(void);
+/* @force: also a fan whose bridge has ports, else EXIT_BUSY */
+int fan_down(const struct fan_spec *spec, bool force);
+int fan_down_everything(bool force);
+/* The worse of two exit codes: 2 over 1 over 3 (a fan kept) over 0. */
+int exit_worse(int a, int b);
 
 /* config.c */
 struct config_entry {
@@ -326,8 +330,9 @@ struct config_entry {
  * all of them); *nerr set to the number of bad lines. */
 int config_read(const char *path, struct config_entry **out, unsigned int *nerr);
 
-/* up -a / down -a over the config; @iface: only fans on that device */
-int config_all(const char *path, const char *iface, bool up);
+/* up -a / down -a over the config; @iface: only fans on that device;
+ * @force: down also fans whose bridge has ports */
+int config_all(const char *path, const char *iface, bool up, bool force);
 
 /* export.c (pure: also used by the unit tests) */
 int docker_json(const struct fan_conf *c, char *buf, size_t len);

@@ -53,12 +53,14 @@ static const struct help helps[] = {
 	  "  --iface DEV        with -a: only fans whose underlay device is DEV\n"
 	  "Options may also be written --dhcp, --host-reserve=N, --bridge=NAME, ...\n" },
 	{ "down",
-	  "usage: fanctl down OVERLAY UNDERLAY\n"
-	  "       fanctl down -a [-c FILE] [--iface DEV]\n"
-	  "       fanctl down -e\n"
+	  "usage: fanctl down [-f] OVERLAY UNDERLAY\n"
+	  "       fanctl down [-f] -a [-c FILE] [--iface DEV]\n"
+	  "       fanctl down [-f] -e\n"
 	  "\n"
-	  "Take a fan down: dnsmasq, nftables rules, route, bridge and map (the fan device\n"
-	  "goes with its last map).\n"
+	  "Take a fan down: dnsmasq, nftables rules, route, bridge and map (the fan\n"
+	  "device goes with its last map).  A fan whose bridge has ports (containers)\n"
+	  "is kept whole and the exit status is 3, unless --force.\n"
+	  "  -f, --force        take it down even if its bridge has ports\n"
 	  "  -a, --all          every fan of the config file not marked 'off'\n"
 	  "  -c, --config FILE  config file for -a (default /etc/network/fan)\n"
 	  "  --iface DEV        with -a: only fans whose underlay device is DEV\n"
@@ -121,7 +123,8 @@ static const char main_help[] =
 	"  -v, --verbose      say what is done\n"
 	"  -h, --help         help (also: fanctl COMMAND --help)\n"
 	"\n"
-	"Exit status: 0 ok, 1 usage or parse error, 2 the kernel or system refused.\n";
+	"Exit status: 0 ok, 1 usage or parse error, 2 the kernel or system refused,\n"
+	"3 down kept a fan whose bridge has ports.\n";
 
 int help_for(const char *cmd, FILE *f)
 {
@@ -149,15 +152,20 @@ static int cmd_updown(int argc, char **argv, bool up)
 {
 	const char *cmd = up ? "up" : "down", *config = FANCTL_CONFIG, *iface = NULL;
 	bool all = false, everything = false, other = false, config_set = false;
+	bool force = false;
 	struct fan_spec spec;
-	int i;
+	int i, n = 0;
 
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
+		int start = i;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			help_for(cmd, stdout);
 			return EXIT_OK;
+		} else if (!up && (!strcmp(a, "-f") || !strcmp(a, "--force"))) {
+			force = true;
+			continue;	/* dropped from argv */
 		} else if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
 			all = true;
 		} else if (!up && (!strcmp(a, "-e") || !strcmp(a, "--everything"))) {
@@ -181,13 +189,16 @@ static int cmd_updown(int argc, char **argv, bool up)
 		} else {
 			other = true;
 		}
+		while (start <= i)
+			argv[n++] = argv[start++];
 	}
+	argc = n;
 	if (everything) {
 		if (all || other || iface) {
 			err_msg("down -e takes no other arguments");
 			return EXIT_USAGE;
 		}
-		return fan_down_everything();
+		return fan_down_everything(force);
 	}
 	if (all) {
 		if (other) {
@@ -199,7 +210,7 @@ static int cmd_updown(int argc, char **argv, bool up)
 			err_msg("%s -a: unexpected argument '%s'", cmd, i < argc ? argv[i] : "?");
 			return EXIT_USAGE;
 		}
-		return config_all(config, iface, up);
+		return config_all(config, iface, up, force);
 	}
 	if (iface || config_set) {
 		err_msg("%s: -c and --iface need -a", cmd);
@@ -211,7 +222,7 @@ static int cmd_updown(int argc, char **argv, bool up)
 	}
 	if (parse_spec(argc, argv, &spec, false))
 		return EXIT_USAGE;
-	return up ? fan_up(&spec) : fan_down(&spec);
+	return up ? fan_up(&spec) : fan_down(&spec, force);
 }
 
 static int cmd_up_(int argc, char **argv)

@@ -70,9 +70,10 @@ int fan_up(const struct fan_spec *spec)
 	abort();
 }
 
-int fan_down(const struct fan_spec *spec)
+int fan_down(const struct fan_spec *spec, bool force)
 {
 	(void)spec;
+	(void)force;
 	abort();
 }
 
