@@ -9,6 +9,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/route.h>
 
 /* Lockless tx and netns-locality became struct net_device bits. */
@@ -59,8 +60,46 @@ static inline void fan_compat_tstats_free(struct net_device *dev)
 {
 #ifndef FAN_HAVE_PCPU_STAT_TYPE
 	free_percpu(dev->tstats);
+	dev->tstats = NULL;
 #endif
 }
+
+/* dev->stats plus the per-cpu tstats (5.11). */
+static inline void fan_compat_get_tstats64(struct net_device *dev,
+					   struct rtnl_link_stats64 *s)
+{
+#ifdef FAN_HAVE_DEV_GET_TSTATS64
+	dev_get_tstats64(dev, s);
+#else
+	netdev_stats_to_stats64(s, &dev->stats);
+	dev_fetch_sw_netstats(s, dev->tstats);
+#endif
+}
+
+/*
+ * Batched namespace exit: with exit_batch_rtnl (6.10, backported to 6.1.y)
+ * the core takes RTNL once for a batch of namespaces and unregisters what
+ * we queue; before, exit_batch, where we take it, once per batch too.
+ */
+void fan_net_exit_list(struct list_head *net_list, struct list_head *kill);
+
+#ifdef FAN_HAVE_EXIT_BATCH_RTNL
+static inline void fan_compat_net_exit_batch_rtnl(struct list_head *net_list,
+						  struct list_head *kill)
+{
+	fan_net_exit_list(net_list, kill);
+}
+#else
+static inline void fan_compat_net_exit_batch(struct list_head *net_list)
+{
+	LIST_HEAD(kill);
+
+	rtnl_lock();
+	fan_net_exit_list(net_list, &kill);
+	unregister_netdevice_many(&kill);
+	rtnl_unlock();
+}
+#endif
 
 /* Typed dst -> rtable conversion. */
 #ifndef dst_rtable

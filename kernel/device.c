@@ -62,7 +62,11 @@ static void fan_get_stats64(struct net_device *dev,
 	struct fan_dev *fan = netdev_priv(dev);
 	unsigned int r;
 
-	dev_fetch_sw_netstats(stats, dev->tstats);
+	/*
+	 * dev->stats too: iptunnel_xmit() counts the underlay's refusals
+	 * there (tx_dropped, tx_errors, tx_aborted_errors).
+	 */
+	fan_compat_get_tstats64(dev, stats);
 	for (r = FAN_FIRST_STAT; r < __FAN_XSTATS_MAX; r++) {
 		u64 n = fan_counter_sum(fan, r);
 
@@ -73,6 +77,7 @@ static void fan_get_stats64(struct net_device *dev,
 	}
 }
 
+/* On failure fan_dev_free() (called by newlink) frees what was allocated. */
 static int fan_dev_init(struct net_device *dev)
 {
 	struct fan_dev *fan = netdev_priv(dev);
@@ -83,32 +88,19 @@ static int fan_dev_init(struct net_device *dev)
 		return err;
 
 	fan->drops = netdev_alloc_pcpu_stats(struct fan_pcpu_drops);
-	if (!fan->drops) {
-		err = -ENOMEM;
-		goto err_tstats;
-	}
+	if (!fan->drops)
+		return -ENOMEM;
 
 	err = fan_route_cache_init(fan);
 	if (err)
-		goto err_drops;
+		return err;
 
 	err = gro_cells_init(&fan->gro_cells, dev);
 	if (err)
-		goto err_cache;
+		return err;
 
 	netdev_lockdep_set_classes(dev);
 	return 0;
-
-err_cache:
-	fan_route_cache_free(fan);
-err_drops:
-	free_percpu(fan->drops);
-err_tstats:
-	fan_compat_tstats_free(dev);
-	/* The destructor does not run when ndo_init fails. */
-	kfree(rcu_dereference_protected(fan->maps, true));
-	RCU_INIT_POINTER(fan->maps, NULL);
-	return err;
 }
 
 /*
@@ -124,17 +116,29 @@ static void fan_dev_uninit(struct net_device *dev)
 		fan->listed = false;
 		fan_plain_hook_put(dev_net(dev));
 	}
-	/* Transmit has stopped for good: release the cached routes. */
-	fan_route_cache_free(fan);
+	/*
+	 * Transmit has stopped for good: release the cached routes (and
+	 * with them the underlay device); the destructor frees the memory.
+	 */
+	fan_route_cache_release(fan);
 }
 
-static void fan_dev_free(struct net_device *dev)
+/*
+ * The one place that frees what newlink and ndo_init gave the device: the
+ * destructor once it is registered, else newlink when register_netdevice()
+ * fails, whether before ndo_init (a bad name), in it or after it.  Every
+ * part may be missing.
+ */
+void fan_dev_free(struct net_device *dev)
 {
 	struct fan_dev *fan = netdev_priv(dev);
 
 	gro_cells_destroy(&fan->gro_cells);
+	fan_route_cache_free(fan);
 	kfree(rcu_dereference_protected(fan->maps, true));
+	RCU_INIT_POINTER(fan->maps, NULL);
 	free_percpu(fan->drops);
+	fan->drops = NULL;
 	fan_compat_tstats_free(dev);
 }
 
@@ -193,8 +197,8 @@ void fan_setup(struct net_device *dev)
 {
 	dev->netdev_ops		= &fan_netdev_ops;
 	dev->ethtool_ops	= &fan_ethtool_ops;
+	/* The destructor is set once registered (fan_newlink()). */
 	dev->needs_free_netdev	= true;
-	dev->priv_destructor	= fan_dev_free;
 
 	/* An L3 device: no link-layer header, no ARP, no queue. */
 	dev->type		= ARPHRD_NONE;

@@ -98,6 +98,7 @@ static inline bool fan_map_set_all_direct(const struct fan_map_set *set)
 
 /* device.c */
 void fan_setup(struct net_device *dev);
+void fan_dev_free(struct net_device *dev);
 void fan_update_mtu(struct fan_dev *fan, const struct net_device *lower);
 
 /* map.c */
@@ -133,6 +134,7 @@ void fan_plain_hook_put(struct net *net);
 
 /* route_cache.c */
 int fan_route_cache_init(struct fan_dev *fan);
+void fan_route_cache_release(struct fan_dev *fan);
 void fan_route_cache_free(struct fan_dev *fan);
 struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
 			     bool direct, __be32 *saddr);

@@ -21,23 +21,28 @@ static int __net_init fan_net_init(struct net *net)
 	return 0;
 }
 
-/* Devices die with their namespace. */
-static void __net_exit fan_net_exit(struct net *net)
+/*
+ * Devices die with their namespace.  A batch of namespaces goes at once,
+ * under one RTNL (compat.h): container hosts tear down many namespaces,
+ * most with no fan device.  RTNL held.
+ */
+void fan_net_exit_list(struct list_head *net_list, struct list_head *kill)
 {
-	struct fan_net *fn = fan_pernet(net);
 	struct fan_dev *fan, *next;
-	LIST_HEAD(kill);
+	struct net *net;
 
-	rtnl_lock();
-	list_for_each_entry_safe(fan, next, &fn->devs, list)
-		unregister_netdevice_queue(fan->dev, &kill);
-	unregister_netdevice_many(&kill);
-	rtnl_unlock();
+	list_for_each_entry(net, net_list, exit_list)
+		list_for_each_entry_safe(fan, next, &fan_pernet(net)->devs, list)
+			unregister_netdevice_queue(fan->dev, kill);
 }
 
 static struct pernet_operations fan_net_ops = {
 	.init	= fan_net_init,
-	.exit	= fan_net_exit,
+#ifdef FAN_HAVE_EXIT_BATCH_RTNL
+	.exit_batch_rtnl = fan_compat_net_exit_batch_rtnl,
+#else
+	.exit_batch = fan_compat_net_exit_batch,
+#endif
 	.id	= &fan_net_id,
 	.size	= sizeof(struct fan_net),
 };

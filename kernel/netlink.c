@@ -316,12 +316,19 @@ static int fan_newlink(struct net *src_net, struct net_device *dev,
 	if (err)
 		goto err_unset;
 
-	/* On failure, ndo_init's error path or the destructor frees the set. */
+	/*
+	 * register_netdevice() can fail before ndo_init (a bad name), in it
+	 * or after it, and runs a destructor only in the last case: so there
+	 * is none until it succeeds, and on failure we free everything here,
+	 * the set included (as WireGuard does).
+	 */
 	err = register_netdevice(dev);
 	if (err) {
 		fan_plain_hook_put(net);
+		fan_dev_free(dev);
 		return err;
 	}
+	dev->priv_destructor = fan_dev_free;
 
 	list_add_tail_rcu(&fan->list, &fan_pernet(net)->devs);
 	fan->listed = true;

@@ -19,14 +19,25 @@
 #include "fan.h"
 
 /*
- * Called before ipip.ko (priority 1) and xfrm4_tunnel (3): tunl0 takes
- * every IPIP packet, so we must see ours first.
+ * tunnel4 offers an IPIP packet to its handlers in ascending priority
+ * until one takes it, and refuses a second handler with a priority already
+ * taken (-EEXIST).  ip_vti has 0, ipip.ko 1, xfrm4_tunnel more.  We
+ * must run before ipip.ko (tunl0, when up, takes every IPIP packet) and
+ * must not take vti's 0, or whichever of fan.ko and ip_vti.ko loads second
+ * fails to load.  So -1: first of all.  That is also safe for vti, whose
+ * handler we run before: we claim only packets from a map's underlay to a
+ * map's overlay and leave every other packet to vti and ipip.ko.
  */
-#define FAN_TUNNEL4_PRIORITY	0
+#define FAN_TUNNEL4_PRIORITY	(-1)
 
-/* The fan device and map an IPIP packet belongs to, or NULL.  RCU held. */
+/*
+ * The fan device and map an IPIP packet belongs to, or NULL.  RCU held.
+ * The map set it was found in goes to @setp: the packet is checked against
+ * that one, even if changelink swaps in another meanwhile.
+ */
 static struct fan_dev *fan_lookup_rx(struct net *net, int ifindex,
 				     u32 outer_src, u32 inner_dst,
+				     const struct fan_map_set **setp,
 				     const struct fan_map **mapp)
 {
 	struct fan_net *fn = fan_pernet(net);
@@ -46,6 +57,7 @@ static struct fan_dev *fan_lookup_rx(struct net *net, int ifindex,
 						 map->m.underlay_len,
 						 outer_src))
 			continue;
+		*setp = set;
 		*mapp = map;
 		return fan;
 	}
@@ -57,12 +69,22 @@ static struct fan_dev *fan_lookup_rx(struct net *net, int ifindex,
  * drop for, or 0.  Only the first 20 inner bytes are known to be linear.
  */
 static unsigned int fan_rx_check(struct sk_buff *skb, struct fan_dev *fan,
+				 const struct fan_map_set *set,
 				 const struct fan_map *map,
 				 const struct iphdr *outer)
 {
 	const struct iphdr *inner = (const struct iphdr *)skb->data;
 	u32 osrc = ntohl(outer->saddr), odst = ntohl(outer->daddr);
+	const struct rtable *rt = skb_rtable(skb);
 	u32 isrc, idst;
+
+	/*
+	 * Only a packet sent to this host: an outer broadcast (the underlay
+	 * subnet's, or a directed one) or multicast reaches every host of
+	 * the segment, and each would deliver (or relay) its inner packet.
+	 */
+	if (!rt || rt->rt_type != RTN_LOCAL)
+		return FAN_XSTATS_RX_BAD_DST;
 
 	if (inner->version != 4 || inner->ihl < 5)
 		return FAN_XSTATS_RX_MALFORMED;
@@ -86,7 +108,7 @@ static unsigned int fan_rx_check(struct sk_buff *skb, struct fan_dev *fan,
 		return FAN_XSTATS_RX_BAD_DST;
 
 	if (READ_ONCE(fan->strict) &&
-	    !fan_slice_owned(rcu_dereference(fan->maps), osrc, isrc))
+	    !fan_slice_owned(set, osrc, isrc))
 		return FAN_XSTATS_RX_SPOOFED;
 
 	return 0;
@@ -96,6 +118,7 @@ static int fan_rcv(struct sk_buff *skb)
 {
 	const struct iphdr *outer = ip_hdr(skb);
 	const struct iphdr *inner = (const struct iphdr *)skb->data;
+	const struct fan_map_set *set = NULL;
 	const struct fan_map *map = NULL;
 	struct net *net = dev_net(skb->dev);
 	unsigned int reason;
@@ -104,11 +127,11 @@ static int fan_rcv(struct sk_buff *skb)
 
 	/* tunnel4 pulled sizeof(struct iphdr) of the inner header for us. */
 	fan = fan_lookup_rx(net, skb->dev->ifindex, ntohl(outer->saddr),
-			    ntohl(inner->daddr), &map);
+			    ntohl(inner->daddr), &set, &map);
 	if (!fan)
 		return -1;
 
-	reason = fan_rx_check(skb, fan, map, outer);
+	reason = fan_rx_check(skb, fan, set, map, outer);
 	if (reason)
 		goto drop;
 

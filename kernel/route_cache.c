@@ -41,8 +41,13 @@ int fan_route_cache_init(struct fan_dev *fan)
 	return fan->rt_cache ? 0 : -ENOMEM;
 }
 
-/* Only once no transmit can run any more (device uninit or destructor). */
-void fan_route_cache_free(struct fan_dev *fan)
+/*
+ * Drop the cached routes (their references pin the underlay device) once
+ * no transmit can run any more: ndo_uninit.  The memory stays until the
+ * destructor, as ip_tunnel keeps its dst_cache, so a transmit never finds
+ * it gone.
+ */
+void fan_route_cache_release(struct fan_dev *fan)
 {
 	unsigned int i;
 	int cpu;
@@ -52,9 +57,17 @@ void fan_route_cache_free(struct fan_dev *fan)
 	for_each_possible_cpu(cpu) {
 		struct fan_route_cache *c = per_cpu_ptr(fan->rt_cache, cpu);
 
-		for (i = 0; i < FAN_RT_CACHE_SLOTS; i++)
+		for (i = 0; i < FAN_RT_CACHE_SLOTS; i++) {
 			dst_release(c->slot[i].dst);
+			c->slot[i].dst = NULL;
+		}
 	}
+}
+
+/* The destructor (or a failed newlink): routes and memory. */
+void fan_route_cache_free(struct fan_dev *fan)
+{
+	fan_route_cache_release(fan);
 	free_percpu(fan->rt_cache);
 	fan->rt_cache = NULL;
 }

@@ -200,8 +200,12 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 		ip_rt_put(rt);
 		return fan_drop(fan, skb, FAN_XSTATS_TX_TO_SELF);
 	}
-	if (rt->dst.dev == dev) {
-		/* The underlay route points back into the fan: a loop. */
+	/*
+	 * The underlay route points back into the fan (a loop), or the host
+	 * is a broadcast or multicast address of the underlay (a directed
+	 * broadcast would reach every host of that subnet): only unicast.
+	 */
+	if (rt->rt_type != RTN_UNICAST || rt->dst.dev == dev) {
 		ip_rt_put(rt);
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 	}
