@@ -113,7 +113,7 @@ unload_both()
 {
 	local h
 	for h in h1 h2; do
-		ns_exec "$h" "$FANCTL" down 250.0.0.0/8 "$UL_DEV/16" || return 1
+		ns_exec "$h" "$FANCTL" down --force 250.0.0.0/8 "$UL_DEV/16" || return 1
 		ns_ip "$h" xfrm state flush
 		ns_ip "$h" xfrm policy flush
 	done

@@ -47,7 +47,12 @@ c1_intact()
 
 test_down_refused()
 {
-	local before
+	local before i
+	# The bridge goes UP once its port forwards: not a change down made.
+	for i in $(seq 50); do
+		h1 ip link show $BR1 | grep -q "state UP" && break
+		sleep 0.1
+	done
 	before=$(snapshot "$H1")
 	expect_rc 3 f1 down $OV ib0/16 || return 1
 	echo "$out"

@@ -49,8 +49,10 @@ traffic()
 
 untraffic()
 {
-	ip netns del "n1-$sfx"
-	ip netns del "n2-$sfx"
+	# the veths first: a namespace's go some time after it (fanctl down
+	# then refuses a bridge that still has a port)
+	container_del "$H1" n1
+	container_del "$H2" n2
 	h1 nft delete table ip ctt
 	h2 nft delete table ip ctt
 }
