@@ -25,20 +25,6 @@ static int conf_from_alias(const struct fan_spec *asp, const char *bridge, struc
 	return conf_derive(c);
 }
 
-int exit_worse(int a, int b)
-{
-	/* a refusal of the system, then of the user's input, then a fan kept */
-	static const int rank[] = {
-		[EXIT_OK] = 0, [EXIT_BUSY] = 1, [EXIT_USAGE] = 2, [EXIT_SYSTEM] = 3,
-	};
-
-	if (a < 0 || a > EXIT_BUSY)
-		a = EXIT_SYSTEM;
-	if (b < 0 || b > EXIT_BUSY)
-		b = EXIT_SYSTEM;
-	return rank[b] > rank[a] ? b : a;
-}
-
 /*
  * Does bridge @br have ports?  If so, say so (naming the fan @what and up
  * to a few ports) and return their number.

@@ -109,6 +109,8 @@ const char *ip_str(uint32_t addr, char *buf);
 const char *prefix_str(uint32_t addr, unsigned int len, char *buf);
 #define IPSTR_LEN	16
 #define PFXSTR_LEN	20
+/* The worse of two exit codes: 2 over 1 over 3 (a fan kept) over 0. */
+int exit_worse(int a, int b);
 
 /* ---- parse.c ---- */
 /* All return 0 on success or -1 after printing an error naming @s. */
@@ -318,8 +320,6 @@ int fan_down_conf(const struct fan_conf *c, struct fan_state *st);
 /* @force: also a fan whose bridge has ports, else EXIT_BUSY */
 int fan_down(const struct fan_spec *spec, bool force);
 int fan_down_everything(bool force);
-/* The worse of two exit codes: 2 over 1 over 3 (a fan kept) over 0. */
-int exit_worse(int a, int b);
 
 /* config.c */
 struct config_entry {

@@ -65,3 +65,17 @@ const char *prefix_str(uint32_t a, unsigned int len, char *buf)
 	snprintf(buf, PFXSTR_LEN, "%s/%u", ip_str(a, ip), len);
 	return buf;
 }
+
+int exit_worse(int a, int b)
+{
+	/* a refusal of the system, then of the user's input, then a fan kept */
+	static const int rank[] = {
+		[EXIT_OK] = 0, [EXIT_BUSY] = 1, [EXIT_USAGE] = 2, [EXIT_SYSTEM] = 3,
+	};
+
+	if (a < 0 || a > EXIT_BUSY)
+		a = EXIT_SYSTEM;
+	if (b < 0 || b > EXIT_BUSY)
+		b = EXIT_SYSTEM;
+	return rank[b] > rank[a] ? b : a;
+}
