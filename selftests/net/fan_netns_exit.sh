@@ -16,8 +16,8 @@
 N=40
 T=/sys/kernel/tracing
 [ -e $T/current_tracer ] || mount -t tracefs nodev $T 2> /dev/null
-# The debug kernel is built without the function tracer (expected-skips);
-# Debian's kernels have it, and there a missing tracer is a failure.
+# Every kernel of make check has the function tracer (the debug kernel
+# too: selftests/vm/debug.config); a missing one is a skip make check fails.
 [ -e $T/current_tracer ] || ktap_skip_all "no tracefs (no function tracer in this kernel)"
 grep -qx rtnl_lock $T/available_filter_functions 2> /dev/null ||
 	ktap_skip_all "rtnl_lock cannot be traced (no function tracer in this kernel)"
