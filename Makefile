@@ -3,14 +3,15 @@
 # fan: fan networking for InfiniBand clusters.
 #
 #   make                 fan.ko for KDIR (default: running kernel, else the
-#                        newest installed headers) and fanctl
+#                        newest installed headers), fanctl and link_fan.so
 #   make modules         fan.ko (+ the test-only ipoib_emu.ko) for every
 #                        kernel in KVERS, into build/modules/<kver>/
 #   make check           unit tests + the VM selftests on every kernel
 #   make demo            boots a VM: three fan hosts with containers
 #   make bench           the benchmark suite in the VM
 #   make deps            installs what the above need (Debian 12, root)
-#   make install         fan.ko into /lib/modules, fanctl into PREFIX
+#   make install         fan.ko into /lib/modules, fanctl into PREFIX,
+#                        link_fan.so into ip's IP_LIB_DIR (if ip fits it)
 #   make dkms-install    fan.ko through DKMS (rebuilt for every new kernel)
 #   make debug-kernel    the KASAN/kmemleak/lockdep kernel, built once
 #   make check-debug     every selftest on it (DEBUG_TESTS=LIST: just those)
@@ -37,11 +38,11 @@ MODULE_SRCS := Kbuild $(wildcard kernel/*.c kernel/*.h) \
 	       include/uapi/linux/if_fan.h include/fan/fan_map.h
 
 .PHONY: all module modules fanctl unit check check-vm demo bench deps \
-	install uninstall clean lint checkpatch dkms-tree dkms-install \
+	iproute2 install uninstall clean lint checkpatch dkms-tree dkms-install \
 	dkms-uninstall \
 	debug-kernel debug-modules check-debug print-debug-tests fuzz
 
-all: module fanctl
+all: module fanctl iproute2
 
 # fan.ko against KDIR, in the tree (the classic out-of-tree way).
 module:
@@ -49,6 +50,10 @@ module:
 
 fanctl:
 	$(MAKE) -C tools/fanctl
+
+# link_fan.so: the fan link kind for the stock ip(8).
+iproute2:
+	$(MAKE) -C tools/iproute2
 
 # One build tree per kernel, so 6.1 and 6.12 objects never mix.
 modules: $(foreach k,$(KVERS),$(BUILD)/modules/$(k)/fan.ko)
@@ -141,10 +146,12 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
-install: module fanctl
+install: module fanctl iproute2
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod -a $(notdir $(patsubst %/build,%,$(KDIR))) || true
 	$(MAKE) -C tools/fanctl install PREFIX=$(PREFIX)
+	$(MAKE) -C tools/iproute2 install || \
+		echo "link_fan.so not installed (above: why); fan.ko and fanctl are"
 
 # DKMS: the module's sources (what dkms.conf builds) under
 # $(DESTDIR)/usr/src/fan-<version>/, then add, build and install.
@@ -158,11 +165,13 @@ dkms-tree:
 	find $(DKMS_SRC) \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' \
 		-o -name '*.mod*' \) -delete
 
-dkms-install: dkms-tree fanctl
+dkms-install: dkms-tree fanctl iproute2
 	dkms add -m fan -v $(DKMS_VERSION)
 	dkms build -m fan -v $(DKMS_VERSION)
 	dkms install -m fan -v $(DKMS_VERSION)
 	$(MAKE) -C tools/fanctl install PREFIX=$(PREFIX)
+	$(MAKE) -C tools/iproute2 install || \
+		echo "link_fan.so not installed (above: why); fan.ko and fanctl are"
 
 dkms-uninstall:
 	-dkms remove -m fan -v $(DKMS_VERSION) --all
@@ -171,5 +180,6 @@ dkms-uninstall:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C tools/fanctl clean
+	-$(MAKE) -C tools/iproute2 clean
 	-$(MAKE) -C selftests/unit clean
 	rm -rf $(BUILD)
