@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=5
+version=6
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -63,8 +63,8 @@ pkgs=(
 	iproute2 iputils-ping iperf3 ethtool nftables dnsmasq-base tcpdump
 	ifupdown containernetworking-plugins jq python3 gnuplot-nox
 	socat netcat-openbsd procps psmisc
-	# Docker end-to-end test
-	docker.io
+	# container engines: Docker and Podman (rootful, its CNI backend)
+	docker.io podman
 	# kernel sources (checkpatch.pl, debug kernel)
 	linux-source-6.12
 	# 6.1 LTS, bookworm

@@ -439,20 +439,6 @@ docker_cleanup()
 	wait 2>/dev/null
 }
 
-# The first memory cgroup switches on the kernel's memcg accounting: a
-# static key with sites in the slab allocator, patched with int3s.  When
-# that happens as runc starts containers on both vCPUs, a guest under qemu
-# TCG was seen to trip over a patch site (once in about ten runs: "Oops:
-# int3" at a static-key site in kmem_cache_alloc_noprof, then a panic),
-# most likely this one.  Make the first memory cgroup now, while the
-# machine is quiet.
-memcg_warm_up()
-{
-	local g=/sys/fs/cgroup/fctd-$sfx-warm-up
-	echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || return 0
-	mkdir "$g" 2>/dev/null && rmdir "$g"
-}
-
 # run_step NAME FUNC [always]: in this shell (the steps share the
 # daemons); after a failure only "always" steps run.  Ends with the
 # step's time.
