@@ -11,6 +11,15 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/route.h>
+#include <net/ip_tunnels.h>
+#ifdef FAN_HAVE_FLOWI4_DSCP
+#include <net/inet_dscp.h>
+#endif
+
+/* __counted_by() annotates flexible arrays since 6.6; a no-op before. */
+#ifndef __counted_by
+#define __counted_by(...)
+#endif
 
 /* Lockless tx and netns-locality became struct net_device bits. */
 static inline void fan_compat_set_lltx(struct net_device *dev)
@@ -100,6 +109,52 @@ static inline void fan_compat_net_exit_batch(struct list_head *net_list)
 	rtnl_unlock();
 }
 #endif
+
+/*
+ * rtnl_link_ops.newlink takes its arguments in struct rtnl_newlink_params
+ * since 6.14; fan_newlink() keeps the older list (and does not use
+ * src_net), and this adapts.
+ */
+int fan_newlink(struct net *src_net, struct net_device *dev,
+		struct nlattr *tb[], struct nlattr *data[],
+		struct netlink_ext_ack *extack);
+
+#ifdef FAN_HAVE_RTNL_NEWLINK_PARAMS
+static inline int fan_compat_newlink(struct net_device *dev,
+				     struct rtnl_newlink_params *params,
+				     struct netlink_ext_ack *extack)
+{
+	return fan_newlink(dev_net(dev), dev, params->tb, params->data, extack);
+}
+#else
+#define fan_compat_newlink fan_newlink
+#endif
+
+/* iptunnel_xmit() gained an ipcb_flags argument in 6.17. */
+static inline void fan_compat_iptunnel_xmit(struct rtable *rt,
+					    struct sk_buff *skb,
+					    __be32 src, __be32 dst, u8 proto,
+					    u8 tos, u8 ttl, __be16 df)
+{
+#ifdef FAN_HAVE_IPTUNNEL_XMIT_IPCB_FLAGS
+	iptunnel_xmit(NULL, rt, skb, src, dst, proto, tos, ttl, df, false, 0);
+#else
+	iptunnel_xmit(NULL, rt, skb, src, dst, proto, tos, ttl, df, false);
+#endif
+}
+
+/*
+ * The route lookup's TOS: flowi4_tos gave way to the DSCP-only
+ * flowi4_dscp (6.18); the flow key was the TOS bits (RT_TOS) before.
+ */
+static inline void fan_compat_flowi4_set_tos(struct flowi4 *fl4, u8 tos)
+{
+#ifdef FAN_HAVE_FLOWI4_DSCP
+	fl4->flowi4_dscp = inet_dsfield_to_dscp(tos);
+#else
+	fl4->flowi4_tos = tos & IPTOS_TOS_MASK;
+#endif
+}
 
 /* Typed dst -> rtable conversion. */
 #ifndef dst_rtable

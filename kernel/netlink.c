@@ -249,9 +249,9 @@ static void fan_apply_params(struct fan_dev *fan, struct nlattr *data[])
 		WRITE_ONCE(fan->strict, nla_get_u8(data[IFLA_FAN_STRICT]));
 }
 
-static int fan_newlink(struct net *src_net, struct net_device *dev,
-		       struct nlattr *tb[], struct nlattr *data[],
-		       struct netlink_ext_ack *extack)
+int fan_newlink(struct net *src_net, struct net_device *dev,
+		struct nlattr *tb[], struct nlattr *data[],
+		struct netlink_ext_ack *extack)
 {
 	struct fan_dev *fan = netdev_priv(dev);
 	struct net *net = dev_net(dev);
@@ -490,7 +490,7 @@ struct rtnl_link_ops fan_link_ops __read_mostly = {
 	.priv_size	= sizeof(struct fan_dev),
 	.setup		= fan_setup,
 	.validate	= fan_validate,
-	.newlink	= fan_newlink,
+	.newlink	= fan_compat_newlink,
 	.changelink	= fan_changelink,
 	.get_size	= fan_get_size,
 	.fill_info	= fan_fill_info,

@@ -83,12 +83,12 @@ static struct rtable *fan_route_lookup(struct fan_dev *fan, __be32 daddr,
 	struct flowi4 fl4 = {
 		.daddr = daddr,
 		.flowi4_oif = READ_ONCE(fan->link),
-		.flowi4_tos = RT_TOS(tos),
 		.flowi4_proto = direct ? 0 : IPPROTO_IPIP,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
 	};
 	struct rtable *rt;
 
+	fan_compat_flowi4_set_tos(&fl4, tos);
 	rt = ip_route_output_key(dev_net(fan->dev), &fl4);
 	if (!IS_ERR(rt))
 		*saddr = fl4.saddr;

@@ -230,8 +230,8 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop_rt;
 	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
 
-	iptunnel_xmit(NULL, rt, skb, saddr, daddr, IPPROTO_IPIP, tos, ttl, df,
-		      false);
+	fan_compat_iptunnel_xmit(rt, skb, saddr, daddr, IPPROTO_IPIP, tos, ttl,
+				 df);
 	return NETDEV_TX_OK;
 
 drop_rt:
