@@ -10,10 +10,43 @@
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/netlink.h>
 #include <net/route.h>
 #include <net/ip_tunnels.h>
 #ifdef FAN_HAVE_FLOWI4_DSCP
 #include <net/inet_dscp.h>
+#endif
+
+/*
+ * Netlink policy and checks: NLA_BE32 (5.19) only differs from NLA_U32 in
+ * range checks, which the fan does not use.  NL_REQ_ATTR_CHECK() (6.0)
+ * also names the missing attribute to the caller; before, the extack
+ * message alone says what is missing.
+ */
+#ifndef FAN_HAVE_NLA_BE32
+#define NLA_BE32 NLA_U32
+#endif
+
+static inline bool fan_compat_attr_missing(struct netlink_ext_ack *extack,
+					   const struct nlattr *nest,
+					   struct nlattr **tb, int type)
+{
+#ifdef NL_REQ_ATTR_CHECK
+	return NL_REQ_ATTR_CHECK(extack, nest, tb, type);
+#else
+	return !tb[type];
+#endif
+}
+
+/*
+ * A transmit drop: per-CPU core counters since 5.18, dev->tx_dropped
+ * (what the core reports as tx_dropped either way) before.
+ */
+#ifndef FAN_HAVE_DEV_CORE_STATS
+static inline void dev_core_stats_tx_dropped_inc(struct net_device *dev)
+{
+	atomic_long_inc(&dev->tx_dropped);
+}
 #endif
 
 /* __counted_by() annotates flexible arrays since 6.6; a no-op before. */
