@@ -119,25 +119,34 @@ static inline void fan_compat_get_tstats64(struct net_device *dev,
 }
 
 /*
- * Batched namespace exit: with exit_batch_rtnl (6.10, backported to 6.1.y)
- * the core takes RTNL once for a batch of namespaces and unregisters what
- * we queue; before, exit_batch, where we take it, once per batch too.
+ * Batched namespace exit: the core takes RTNL once for a batch of
+ * namespaces and unregisters what we queue, calling exit_rtnl per
+ * namespace (6.15) or exit_batch_rtnl per batch (6.10, backported to
+ * 6.1.y; gone in 6.16); before, exit_batch, where we take it, once per
+ * batch too.
  */
-void fan_net_exit_list(struct list_head *net_list, struct list_head *kill);
+void fan_net_exit_rtnl(struct net *net, struct list_head *kill);
 
-#ifdef FAN_HAVE_EXIT_BATCH_RTNL
+#if defined(FAN_HAVE_EXIT_RTNL)
+/* .exit_rtnl is fan_net_exit_rtnl() itself. */
+#elif defined(FAN_HAVE_EXIT_BATCH_RTNL)
 static inline void fan_compat_net_exit_batch_rtnl(struct list_head *net_list,
 						  struct list_head *kill)
 {
-	fan_net_exit_list(net_list, kill);
+	struct net *net;
+
+	list_for_each_entry(net, net_list, exit_list)
+		fan_net_exit_rtnl(net, kill);
 }
 #else
 static inline void fan_compat_net_exit_batch(struct list_head *net_list)
 {
+	struct net *net;
 	LIST_HEAD(kill);
 
 	rtnl_lock();
-	fan_net_exit_list(net_list, &kill);
+	list_for_each_entry(net, net_list, exit_list)
+		fan_net_exit_rtnl(net, &kill);
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 }

@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=6
+version=7
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -67,6 +67,8 @@ pkgs=(
 	docker.io podman
 	# kernel sources (checkpatch.pl, debug kernel)
 	linux-source-6.12
+	# the other suites' kernels are built against in their own chroots
+	debootstrap
 	# 6.1 LTS, bookworm
 	linux-image-amd64 linux-headers-amd64
 	dkms
