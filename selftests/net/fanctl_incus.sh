@@ -12,7 +12,8 @@
 # reaches the other across the fan (ping, a file fetched with its checksum
 # compared, its own address seen by the peer: no NAT), through h1's
 # ftun0.  Once the serving container is stopped, its address answers no
-# more (the control).  Then the containers, images, profiles, pools and
+# more (the control).  fanctl down refuses the fan whose bridge still has
+# the other container; then the containers, images, profiles, pools and
 # daemons go, and fanctl down leaves nothing.
 #
 # The incusd of a host runs under "ip netns exec", not nsenter: incusd
@@ -267,14 +268,18 @@ test_traffic()
 }
 
 # The control: with c1 stopped, nothing answers at its address, and its
-# veth has left the bridge.
+# veth has left the bridge (both of which it had just before).
 test_stopped()
 {
-	local c1
+	local c1 ports
 	c1=$(cip c1) || return 1
+	ic h2 exec c2 -- ping -q -c 1 -W 3 "$c1" > /dev/null ||
+		fail "c1 $c1 does not answer before the stop" || return 1
+	ports=$(h1 ip -o link show master $BR1) && [ -n "$ports" ] ||
+		fail "$BR1 has no port before the stop" || return 1
 	ic h1 stop -f c1 || fail "incus stop c1" || return 1
-	[ -z "$(h1 ip -o link show master $BR1)" ] ||
-		fail "ports left on $BR1: $(h1 ip -o link show master $BR1)" || return 1
+	ports=$(h1 ip -o link show master $BR1) && [ -z "$ports" ] ||
+		fail "ports on $BR1 after the stop: $ports" || return 1
 	if ic h2 exec c2 -- ping -q -c 1 -W 2 "$c1"; then
 		fail "$c1 still answers with c1 stopped"
 		return 1
