@@ -22,12 +22,12 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
 # The path ending in /ip (newer) or /ip/link_%s.so (older) among IP's
-# strings; the bytes before it may be printable, hence grep -o.
+# NUL-terminated strings; the bytes before it may be printable, hence -o.
 lib_dir()
 {
 	local dirs
 
-	dirs=$(strings -a "$1" | grep -o '/[[:alnum:]_./+-]*/ip\(/link_%s\.so\)\{0,1\}$' |
+	dirs=$(grep -z -a -o -E '/[[:alnum:]_./+-]*/ip(/link_%s\.so)?$' "$1" | tr '\0' '\n' |
 	       sed 's,/link_%s\.so$,,' | sort -u)
 	[ -n "$dirs" ] && [ "$(echo "$dirs" | wc -l)" = 1 ] || return 1
 	echo "$dirs"
@@ -53,7 +53,7 @@ lacking() { { printf 'h %s\n' $1; printf 'w %s\n' $2; } | awk '$1 == "h" { h[$2]
 abi() { sed -n "s/^#define $1[[:space:]]*\"\(.*\)\"/\1/p" "$here/iproute2_abi.h"; }
 min=$(abi IP_ABI_CHECKED_MIN)
 max=$(abi IP_ABI_CHECKED_MAX)
-[ -n "$min" ] && [ -n "$max" ] || no "IP_ABI_CHECKED_MIN/MAX missing from iproute2_abi.h"
+if [ -z "$min" ] || [ -z "$max" ]; then no "IP_ABI_CHECKED_MIN/MAX missing from iproute2_abi.h"; fi
 # "ip utility, iproute2-6.1.0, libbpf 1.1.2"; some "iproute2-v5.10.0".
 # (Debian bullseye's 5.10.0 says 5.9.0: upstream's
 # 5.10.0 tarball shipped with the previous release's version.h.)
@@ -71,14 +71,14 @@ n=$(echo "$want" | wc -l)
 [ -n "$want" ] || no "$so imports nothing from ip: not the plugin?"
 have=$(nm -D --defined-only "$ip" 2>/dev/null | awk '{ print $3 }')
 missing=$(lacking "$have" "$want")
-[ -z "$missing" ] || no "ip does not export: $(echo $missing)"
+[ -z "$missing" ] || no "ip does not export: ${missing//$'\n'/ }"
 
 # What it takes from the C library, against the one ip is linked with.
 libc=$(ldd "$ip" 2>/dev/null | awk '$1 ~ /^libc\.so/ { print $3 }')
-[ -n "$libc" ] && [ -r "$libc" ] || no "cannot find its C library (ldd)"
+if [ -z "$libc" ] || [ ! -r "$libc" ]; then no "cannot find its C library (ldd)"; fi
 want=$(awk '$1 == "U" && $2 ~ /@GLIBC_/ { print $2 }' <<< "$imports")
 have=$(nm -D --defined-only "$libc" | awk '{ sub("@@", "@", $3); print $3 }')
 missing=$(lacking "$have" "$want")
-[ -z "$missing" ] || no "its C library $libc lacks $(echo $missing) (build link_fan.so on this system)"
+[ -z "$missing" ] || no "its C library $libc lacks ${missing//$'\n'/ } (build link_fan.so on this system)"
 
 echo "link_fan.so: fits $ip (iproute2 $ver, $n symbols of ip's; its plugins: $(lib_dir "$ip" || echo '?'))"
