@@ -170,7 +170,8 @@ by_time="fanctl_docker.sh:369 fan_churn.sh:332 fan_direct.sh:240 fan_pmtu.sh:162
 	fan_mtu.sh:65 fanctl_nat_dhcp.sh:64 fanctl_notrack.sh:40 ipoib_emu_config.sh:52
 	fanctl_mode.sh:60 fanctl_config.sh:47 fan_hostile.sh:47 fanctl_cni.sh:46
 	fanctl_ifupdown.sh:46 fanctl_busy.sh:60 fan_regfail.sh:60 fan_netns_exit.sh:50
-	fan_vti.sh:40 fan_bcast.sh:40 fan_iproute2.sh:45 fanctl_podman.sh:335 fan_txerr.sh:20 vm_smoke.sh:26"
+	fan_vti.sh:40 fan_bcast.sh:40 fan_iproute2.sh:45 fanctl_podman.sh:335 fan_txerr.sh:20 vm_smoke.sh:26
+	fanctl_incus.sh:500 fan_iproute2_suites.sh:450"
 declare -A known=()
 for e in $by_time; do known[${e%:*}]=1; done
 ordered=()
