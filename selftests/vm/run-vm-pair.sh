@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot two test VMs on one wire and run the same command in both: each
+# VM's init namespace is one host with its own kernel (what network
+# namespaces of one VM cannot give, e.g. soft-RoCE, whose UDP socket and
+# routes live in init_net only).  The wire is run-vm.sh's --peer-nic:
+# eth0 in both guests, Ethernet frames over a TCP connection on this
+# machine's loopback.  See usage().
+
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+usage()
+{
+	cat <<USAGE
+usage: $0 [run-vm.sh options] -- COMMAND [ARGS...]
+Runs COMMAND in two VMs (run-vm.sh, with the same options) whose eth0
+are on one Ethernet segment.  In each, FAN_PEER_ROLE is a or b and
+FAN_PEER_DIR a directory under the current one that both share (the two
+commands meet there: files one writes, the other waits for).  When a
+VM's run ends, the runner creates FAN_PEER_DIR/ROLE.exited, so the
+other need not wait for it in vain.
+The output is VM a's, then VM b's as "# [b] " lines.  --dmesg FILE saves
+a's kernel log to FILE and b's to FILE.b.
+exit: a's exit code (run-vm.sh's: 3 splat, 124 timeout, 125 no result),
+      else b's if it is not 0 (b's splat is 3); 2 usage/setup error
+USAGE
+	exit 2
+}
+
+err() { echo "run-vm-pair: $*" >&2; exit 2; }
+
+opts=()
+dmesg_out=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--) shift; break ;;
+	-h|--help) usage ;;
+	--dmesg)
+		[ -n "${2:-}" ] || err "--dmesg needs a value"
+		dmesg_out=$2
+		shift 2 ;;
+	--peer-nic) err "--peer-nic is the pair's own" ;;
+	-v) opts+=("$1"); shift ;;
+	-*)
+		[ $# -ge 2 ] || err "$1 needs a value"
+		opts+=("$1" "$2")
+		shift 2 ;;
+	*) usage ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+
+# A free TCP port on the loopback for the wire: VM a listens on it, VM b
+# connects once it does.
+free_tcp_port()
+{
+	local used p
+	used=$(ss -Htanl 2>/dev/null | awk '{ sub(/.*:/, "", $4); print $4 }')
+	for _ in $(seq 200); do
+		p=$((20000 + RANDOM % 40000))
+		grep -qx "$p" <<< "$used" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+port=$(free_tcp_port) || err "no free TCP port on the loopback"
+
+cwd=$(pwd -P)
+sync=$(mktemp -d "$cwd/.fan-vm-pair.XXXXXX") || err "mktemp in $cwd"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/fan-vm-pair.XXXXXX") || err "mktemp"
+pa=
+pb=
+# shellcheck disable=SC2317 # called from the trap
+cleanup()
+{
+	[ -z "$pa" ] || kill "$pa" 2>/dev/null
+	[ -z "$pb" ] || kill "$pb" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$sync" "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+{
+	"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out"} \
+		--peer-nic "listen:$port" \
+		-e FAN_PEER_ROLE=a -e FAN_PEER_DIR="$sync" -- "$@"
+	echo $? > "$tmp/a.rc"
+	: > "$sync/a.exited"
+} &
+pa=$!
+# qemu listens before it boots the guest.
+for _ in $(seq 300); do
+	ss -Htln "sport = :$port" | grep -q LISTEN && break
+	[ ! -e "$sync/a.exited" ] || break
+	sleep 0.1
+done
+{
+	"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out.b"} \
+		--peer-nic "connect:$port" \
+		-e FAN_PEER_ROLE=b -e FAN_PEER_DIR="$sync" -- "$@" > "$tmp/b.out" 2>&1
+	echo $? > "$tmp/b.rc"
+	: > "$sync/b.exited"
+} &
+pb=$!
+wait "$pa"
+pa=
+wait "$pb"
+pb=
+
+sed 's/^/# [b] /' "$tmp/b.out"
+rca=$(cat "$tmp/a.rc" 2>/dev/null || echo 125)
+rcb=$(cat "$tmp/b.rc" 2>/dev/null || echo 125)
+if [ "$rca" = 0 ] && [ "$rcb" != 0 ]; then
+	echo "run-vm-pair: VM b exited $rcb" >&2
+	exit "$rcb"
+fi
+exit "$rca"
