@@ -5,8 +5,8 @@
 # VM's init namespace is one host with its own kernel (what network
 # namespaces of one VM cannot give, e.g. soft-RoCE, whose UDP socket and
 # routes live in init_net only).  The wire is run-vm.sh's --peer-nic:
-# eth0 in both guests, Ethernet frames over a TCP connection on this
-# machine's loopback.  See usage().
+# eth0 in both guests, Ethernet frames over a unix socket on this
+# machine.  See usage().
 
 set -u
 
@@ -53,20 +53,6 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 
-# A free TCP port on the loopback for the wire: VM a listens on it, VM b
-# connects once it does.
-free_tcp_port()
-{
-	local used p
-	used=$(ss -Htanl 2>/dev/null | awk '{ sub(/.*:/, "", $4); print $4 }')
-	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		grep -qx "$p" <<< "$used" || { echo "$p"; return 0; }
-	done
-	return 1
-}
-port=$(free_tcp_port) || err "no free TCP port on the loopback"
-
 cwd=$(pwd -P)
 sync=$(mktemp -d "$cwd/.fan-vm-pair.XXXXXX") || err "mktemp in $cwd"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fan-vm-pair.XXXXXX") || err "mktemp"
@@ -85,7 +71,7 @@ trap 'exit 130' INT TERM
 
 {
 	"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out"} \
-		--peer-nic "listen:$port" \
+		--peer-nic "listen:$tmp/wire" \
 		-e FAN_PEER_ROLE=a -e FAN_PEER_DIR="$sync" -- "$@"
 	echo $? > "$tmp/a.rc"
 	: > "$sync/a.exited"
@@ -93,13 +79,13 @@ trap 'exit 130' INT TERM
 pa=$!
 # qemu listens before it boots the guest.
 for _ in $(seq 300); do
-	ss -Htln "sport = :$port" | grep -q LISTEN && break
+	[ ! -S "$tmp/wire" ] || break
 	[ ! -e "$sync/a.exited" ] || break
 	sleep 0.1
 done
 {
 	"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out.b"} \
-		--peer-nic "connect:$port" \
+		--peer-nic "connect:$tmp/wire" \
 		-e FAN_PEER_ROLE=b -e FAN_PEER_DIR="$sync" -- "$@" > "$tmp/b.out" 2>&1
 	echo $? > "$tmp/b.rc"
 	: > "$sync/b.exited"

@@ -29,11 +29,11 @@ usage: $0 [options] -- COMMAND [ARGS...]
   --dmesg FILE         save the guest kernel log to FILE
   -e NAME=VALUE        set an environment variable for COMMAND (repeatable;
                        FAN_* and KSFT_* variables are passed through anyway)
-  --peer-nic listen:PORT|connect:PORT
+  --peer-nic listen:SOCKET|connect:SOCKET
                        a virtio-net NIC (eth0 in the guest; virtio_net is
-                       not loaded) wired to another VM's over a TCP
-                       connection on 127.0.0.1:PORT: one VM listens, the
-                       other connects once it does (run-vm-pair.sh)
+                       not loaded) wired to another VM's over the unix
+                       socket SOCKET: one VM listens, the other connects
+                       once it does (run-vm-pair.sh)
   -v                   show the kernel console during boot
 environment: FAN_VM_APPEND (extra kernel arguments), FAN_VM_ACCEL (default
   tcg,thread=single; tcg for multi-threaded TCG), FAN_VM_CPU (default
@@ -90,10 +90,8 @@ while [ $# -gt 0 ]; do
 		shift 2 ;;
 	--peer-nic)
 		peer_nic=$(val "$1" "$@") || exit 2
-		if ! [[ "$peer_nic" =~ ^(listen|connect):([1-9][0-9]{0,4})$ ]] ||
-		   [ "${BASH_REMATCH[2]}" -gt 65535 ]; then
-			err "--peer-nic needs listen:PORT or connect:PORT, not '$peer_nic'"
-		fi
+		[[ "$peer_nic" =~ ^(listen|connect):/[^,]+$ ]] ||
+			err "--peer-nic needs listen:SOCKET or connect:SOCKET (an absolute path, no commas), not '$peer_nic'"
 		shift 2 ;;
 	-v) verbose=1; shift ;;
 	--) shift; break ;;
@@ -343,14 +341,15 @@ qemu=(qemu-system-x86_64 "${bios[@]}"
 	-device virtio-9p-pci,fsdev=cwd,mount_tag=cwd
 )
 if [ -n "$peer_nic" ]; then
-	# The wire to a peer VM: Ethernet frames over a TCP connection on
-	# the loopback (nothing leaves the machine, nothing is lost: over
-	# UDP, -netdev dgram, a burst larger than the socket's receive
-	# buffer was, and RoCE retransmitted).  The two ends' MACs differ.
-	mac=01
-	[ "${peer_nic%%:*}" = listen ] || mac=02
+	# The wire to a peer VM: Ethernet frames over a unix stream socket
+	# (qemu's stream backend).  Nothing leaves the machine and nothing is
+	# lost: over UDP (-netdev dgram) bursts larger than the socket's
+	# receive buffer were, and RoCE retransmitted; over TCP, Nagle and
+	# delayed ACKs held frames back 40 ms.  The two ends' MACs differ.
+	mac=01 srv=on
+	[ "${peer_nic%%:*}" = listen ] || { mac=02; srv=off; }
 	# shellcheck disable=SC2054 # commas belong to the options
-	qemu+=(-netdev "socket,id=peer,${peer_nic%%:*}=127.0.0.1:${peer_nic#*:}"
+	qemu+=(-netdev "stream,id=peer,server=$srv,addr.type=unix,addr.path=${peer_nic#*:}"
 		-device "virtio-net-pci,netdev=peer,mac=52:54:00:fa:00:$mac")
 fi
 # Extra qemu options, split on blanks: make bench passes -icount
