@@ -14,8 +14,8 @@
 # drives VM b (FAN_PEER_ROLE=b), which only serves its requests, through
 # files in FAN_PEER_DIR (run-vm-pair.sh).  Both hosts: eth0 10.7.3.4/16
 # (a) and 10.7.9.200/16 (b), fanctl up 250.0.0.0/8 eth0/16, rxe0 on eth0,
-# one container (a netns on the fan bridge): 250.3.4.2 on a, 250.9.200.2
-# on b.  FAN_RDMA_BENCH=1: the measurement instead (selftests/rdma/bench.sh).
+# one container (a netns on the fan bridge): 250.3.4.20 on a, 250.9.200.20
+# on b, and a dockerd on the fan bridge (fanctl docker).  FAN_RDMA_BENCH=1: the measurement instead (selftests/rdma/bench.sh).
 
 # The subtests and the requests from a run indirectly.
 # shellcheck disable=SC2317
@@ -32,8 +32,8 @@ FAN_KO=${FAN_KO:-$top/build/modules/$kver/fan.ko}
 role=${FAN_PEER_ROLE:-}
 dir=${FAN_PEER_DIR:-}
 case "$role" in
-a) peer=b; me=10.7.3.4; you=10.7.9.200; cme=250.3.4.2; cyou=250.9.200.2 ;;
-b) peer=a; me=10.7.9.200; you=10.7.3.4; cme=250.9.200.2; cyou=250.3.4.2 ;;
+a) peer=b; me=10.7.3.4; you=10.7.9.200; cme=250.3.4.20; cyou=250.9.200.20 ;;
+b) peer=a; me=10.7.9.200; you=10.7.3.4; cme=250.9.200.20; cyou=250.3.4.20 ;;
 *)
 	ktap_print_header
 	ktap_exit_fail_msg "FAN_PEER_ROLE is not a or b: run it with selftests/rdma/run.sh"
@@ -101,7 +101,9 @@ serve()
 			pid=$!
 			pids[$name]=$pid
 			bgpids+=("$pid")
-			if wait_until 60 eval "$wait_cmd"; then
+			# until ready, or CMD ended without
+			wait_until 300 eval "$wait_cmd || ! kill -0 $pid 2>/dev/null"
+			if eval "$wait_cmd"; then
 				echo 0 | post "$name"
 			else
 				{ echo 1; echo "not ready: $wait_cmd"; cat "$tmp/$name.out"; } | post "$name"
@@ -238,6 +240,7 @@ cleanup()
 		kill "$p" 2>/dev/null
 	done
 	[ "$role" = b ] || request end 2>/dev/null
+	docker_down
 	ip netns del "$C" 2>/dev/null
 	"$FANCTL" down -e --force > /dev/null 2>&1
 	nft delete table inet "$T" 2>/dev/null
@@ -245,12 +248,6 @@ cleanup()
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-if [ "$role" = b ]; then
-	{ setup > "$tmp/setup" 2>&1; echo $?; cat "$tmp/setup"; } | post setup
-	serve
-	exit $?
-fi
 
 # --- the test (VM a) ------------------------------------------------------
 
@@ -436,7 +433,8 @@ test_exclusive()
 	# exist (the containers).
 	expect_out 1 "error: Device or resource busy" rdma system set netns exclusive
 	ip netns del "$C"
-	peer_run c_del "ip netns del $C" > /dev/null
+	# shellcheck disable=SC2016 # b's container
+	peer_run c_del 'ip netns del "$C"' > /dev/null
 	# netns exit is asynchronous: the mode changes once it is gone.
 	wait_until 20 rdma system set netns exclusive 2> /dev/null ||
 		fail "rdma system set netns exclusive with no other namespace"
@@ -453,6 +451,124 @@ test_exclusive()
 	ip netns del "$ns"
 	wait_until 20 rdma system set netns shared 2> /dev/null || fail "back to shared"
 	rdma system show
+}
+
+# --- Docker ---------------------------------------------------------------
+
+DOCKER=/usr/bin/docker	# not /usr/local/bin's, another CLI
+IMAGE=fanverbs:1
+dk() { DOCKER_CONFIG=$tmp/docker-cli "$DOCKER" -H "unix:///run/rdt-docker.sock" "$@"; }
+
+# verbs_image OUT.tar: a root file system with ibv_rc_pingpong, the
+# libraries it and the rxe provider (dlopened by libibverbs) need, and
+# the provider's driver file: what an RDMA image carries.
+verbs_image()
+{
+	local root f prov=/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so
+	root=$tmp/verbs-root
+	for f in /usr/bin/ibv_rc_pingpong "$prov" /etc/libibverbs.d/rxe.driver \
+		 $(ldd /usr/bin/ibv_rc_pingpong "$prov" |
+		   awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*[^:]$/ { print $1 }' | sort -u); do
+		mkdir -p "$root${f%/*}" && cp -L "$f" "$root$f" || return 1
+	done
+	mkdir -p "$root/tmp" "$root/dev" "$root/proc" "$root/sys"
+	tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$1" .
+}
+
+# docker_up: dockerd on this host's fan bridge (fanctl docker's
+# daemon.json), the verbs image imported.
+docker_up()
+{
+	local d=$tmp/docker end
+	mkdir -p "$d" "$tmp/docker-cli" || return 1
+	"$FANCTL" docker 250.0.0.0/8 eth0/16 > "$d/daemon.json" || return 1
+	cat > "$d/containerd.toml" <<-EOF
+	version = 2
+	root = "$d/containerd"
+	state = "/run/rdt-containerd"
+	disabled_plugins = ["io.containerd.grpc.v1.cri",
+	  "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+	  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+	[grpc]
+	  address = "/run/rdt-containerd/containerd.sock"
+	EOF
+	# The first memory cgroup, made while the machine is quiet
+	# (fanctl_lib.sh's memcg_warm_up says why).
+	echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+	mkdir /sys/fs/cgroup/rdt-warm-up 2>/dev/null && rmdir /sys/fs/cgroup/rdt-warm-up
+	"$top/selftests/docker/netns-dockerd.sh" "$d/containerd.toml" 300 \
+		dockerd --config-file "$d/daemon.json" --data-root "$d/data" \
+		--exec-root /run/rdt-docker --pidfile "$d/dockerd.pid" \
+		-H unix:///run/rdt-docker.sock --storage-driver overlay2 > "$d/dockerd.log" 2>&1 < /dev/null &
+	echo $! > "$d/pid"
+	end=$((SECONDS + 300))
+	until grep -q "API listen on" "$d/dockerd.log"; do
+		if [ "$SECONDS" -ge "$end" ] || ! kill -0 "$(cat "$d/pid")" 2>/dev/null; then
+			tail -n 20 "$d/dockerd.log"
+			return 1
+		fi
+		sleep 0.2
+	done
+	verbs_image "$tmp/verbs.tar" || return 1
+	dk import "$tmp/verbs.tar" "$IMAGE" > /dev/null
+}
+
+docker_down()
+{
+	local p ids
+	[ -e "$tmp/docker/pid" ] || return 0
+	ids=$(dk ps -aq 2>/dev/null)
+	# shellcheck disable=SC2086 # one word per container
+	[ -z "$ids" ] || dk rm -f $ids > /dev/null 2>&1
+	p=$(cat "$tmp/docker/pid")
+	kill "$p" 2>/dev/null
+	wait_until 30 eval "! kill -0 $p 2>/dev/null"
+	pkill -F /run/rdt-containerd/containerd.pid 2>/dev/null
+	rm -f "$tmp/docker/pid"
+}
+
+# docker_ip NAME: the container's address on the bridge
+docker_ip() { dk inspect -f '{{.NetworkSettings.IPAddress}}' "$1"; }
+docker_listening() # NAME PORT
+{
+	local pid
+	pid=$(dk inspect -f '{{.State.Pid}}' "$1") && [ "$pid" -gt 0 ] &&
+		nsenter -t "$pid" -n ss -Hltn "sport = :$2" | grep -q LISTEN
+}
+
+test_docker()
+{
+	local g ip out rc ba bb aa ab n=$ITERS s=4096
+	local rdma=(--device /dev/infiniband/uverbs0 --ulimit memlock=-1 --cap-add IPC_LOCK)
+	g=$(gid_index "$me")
+	# shellcheck disable=SC2016 # expanded in b
+	out=$(peer_start dockerd 'test -e "$tmp/docker.up"' 'docker_up && : > "$tmp/docker.up"') ||
+		{ fail "dockerd on b: $out"; return 1; }
+	docker_up || { fail "dockerd on a"; return 1; }
+	out=$(peer_wait dockerd) || { fail "dockerd on b: $out"; return 1; }
+	# The image alone, without the device node: libibverbs lists no
+	# device it cannot open.
+	expect_out 1 "IB device rxe0 not found" \
+		dk run --rm --pull never "$IMAGE" ibv_rc_pingpong -d rxe0 -g "$g" -n 1 "$cyou"
+	ba=$(counters)
+	bb=$(peer_run docker.c0 counters) || fail "host b: counters: $bb"
+	out=$(peer_run docker.srv "dk run -d --pull never --name srv ${rdma[*]} $IMAGE ibv_rc_pingpong -d rxe0 -g $g -s $s -n $n && wait_until 60 docker_listening srv $OOB && docker_ip srv") ||
+		{ fail "server container on b: $out"; return 1; }
+	ip=${out##*$'\n'}
+	echo "docker run ${rdma[*]} on b: $ip"
+	out=$(dk run --rm --pull never "${rdma[@]}" "$IMAGE" ibv_rc_pingpong -d rxe0 -g "$g" -s "$s" -n "$n" "$ip" 2>&1)
+	rc=$?
+	printf 'docker run %s ibv_rc_pingpong ... %s (on a)\n%s\n' "${rdma[*]}" "$ip" "$out"
+	[ "$rc" = 0 ] || fail "the client container exited $rc"
+	grep -q "remote address: .* GID ::ffff:$you" <<< "$out" || fail "the client did not meet b's GID"
+	out=$(peer_run docker.wait "dk wait srv; dk logs srv 2>&1")
+	printf 'server container (b):\n%s\n' "$out"
+	[ "${out%%$'\n'*}" = 0 ] || fail "the server container exited ${out%%$'\n'*}"
+	aa=$(counters)
+	ab=$(peer_run docker.c1 counters) || fail "host b: counters: $ab"
+	check_paths docker $((n * s)) "$ba" "$aa" "$bb" "$ab"
+	peer_run docker.down docker_down > /dev/null
+	docker_down
 }
 
 # --- the measurement (FAN_RDMA_BENCH=1) -----------------------------------
@@ -518,6 +634,14 @@ bench()
 	}'
 }
 
+# --- main -----------------------------------------------------------------
+
+if [ "$role" = b ]; then
+	{ setup > "$tmp/setup" 2>&1; echo $?; cat "$tmp/setup"; } | post setup
+	serve
+	exit $?
+fi
+
 ktap_print_header
 if [ "${FAN_RDMA_BENCH:-0}" = 1 ]; then
 	BENCH_SECS=${BENCH_SECS:-5}
@@ -530,6 +654,7 @@ else
 		"ib_write_bw container to container: exchange over the fan, data as RoCE on eth0" test_write_bw
 		"ib_send_lat container to container: exchange over the fan, data as RoCE on eth0" test_send_lat
 		"rdma_cm cannot resolve a fan address; it works on the underlay" test_rdma_cm
+		"Docker: ibv_rc_pingpong between containers of two dockerds on the fan" test_docker
 		"exclusive mode: a container sees no device, rxe0 cannot move" test_exclusive)
 fi
 ktap_set_plan $((${#tests[@]} / 2))
