@@ -8,7 +8,7 @@
 # FAN_RDMA_BENCH=1), medians and their ratios.  Writes
 # build/bench/rdma.txt.
 # Environment: KVER (default: the newest kernel with headers),
-# BENCH_SECS (5) and BENCH_REPS (3) per case and round.
+# BENCH_SECS (5) per case and round, BENCH_REPS (5) rounds.
 
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -21,7 +21,7 @@ mkdir -p build/bench
 out=build/bench/rdma.txt
 echo "==> make bench-rdma on $KVER, commit $(git rev-parse --short HEAD 2>/dev/null), $(date -u +%Y-%m-%dT%H:%M:%SZ)" | tee "$out"
 selftests/vm/run-vm-pair.sh -k "$KVER" -m 1024 --timeout 1800 \
-	-e FAN_RDMA_BENCH=1 -e BENCH_SECS="${BENCH_SECS:-5}" -e BENCH_REPS="${BENCH_REPS:-3}" \
+	-e FAN_RDMA_BENCH=1 -e BENCH_SECS="${BENCH_SECS:-5}" -e BENCH_REPS="${BENCH_REPS:-5}" \
 	-- selftests/rdma/rdma_fan.sh | tee -a "$out"
 rc=${PIPESTATUS[0]}
 echo "==> $out" >&2

@@ -69,36 +69,39 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-{
-	"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out"} \
-		--peer-nic "listen:$tmp/wire" \
-		-e FAN_PEER_ROLE=a -e FAN_PEER_DIR="$sync" -- "$@"
-	echo $? > "$tmp/a.rc"
-	: > "$sync/a.exited"
-} &
+# The runners are our children, so a TERM for us (a timeout) reaches
+# them (cleanup), and their traps stop their qemu.
+"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out"} \
+	--peer-nic "listen:$tmp/wire" \
+	-e FAN_PEER_ROLE=a -e FAN_PEER_DIR="$sync" -- "$@" &
 pa=$!
 # qemu listens before it boots the guest.
 for _ in $(seq 300); do
 	[ ! -S "$tmp/wire" ] || break
-	[ ! -e "$sync/a.exited" ] || break
+	kill -0 "$pa" 2>/dev/null || break
 	sleep 0.1
 done
-{
-	"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out.b"} \
-		--peer-nic "connect:$tmp/wire" \
-		-e FAN_PEER_ROLE=b -e FAN_PEER_DIR="$sync" -- "$@" > "$tmp/b.out" 2>&1
-	echo $? > "$tmp/b.rc"
-	: > "$sync/b.exited"
-} &
+"$here/run-vm.sh" "${opts[@]}" ${dmesg_out:+--dmesg "$dmesg_out.b"} \
+	--peer-nic "connect:$tmp/wire" \
+	-e FAN_PEER_ROLE=b -e FAN_PEER_DIR="$sync" -- "$@" > "$tmp/b.out" 2>&1 &
 pb=$!
-wait "$pa"
-pa=
-wait "$pb"
-pb=
+# Whichever ends first, the other learns it from ROLE.exited.
+rca=125
+rcb=125
+while [ -n "$pa$pb" ]; do
+	# shellcheck disable=SC2086 # the PIDs still running
+	wait -n -p ended $pa $pb
+	rc=$?
+	if [ "$ended" = "$pa" ]; then
+		rca=$rc pa=
+		: > "$sync/a.exited"
+	elif [ "$ended" = "$pb" ]; then
+		rcb=$rc pb=
+		: > "$sync/b.exited"
+	fi
+done
 
 sed 's/^/# [b] /' "$tmp/b.out"
-rca=$(cat "$tmp/a.rc" 2>/dev/null || echo 125)
-rcb=$(cat "$tmp/b.rc" 2>/dev/null || echo 125)
 if [ "$rca" = 0 ] && [ "$rcb" != 0 ]; then
 	echo "run-vm-pair: VM b exited $rcb" >&2
 	exit "$rcb"
