@@ -101,6 +101,13 @@ static const struct help helps[] = {
 	  "Print a CNI conflist (bridge plugin on the fan bridge, host-local IPAM on\n"
 	  "this host's slice).  UNDERLAY, MODE and the MTU as for up (mode direct: the\n"
 	  "underlay MTU); an address not on this host needs 'mtu N'.\n" },
+	{ "incus",
+	  "usage: fanctl incus OVERLAY UNDERLAY [bridge NAME] [mtu N] [mode MODE]\n"
+	  "\n"
+	  "Print an Incus (or LXD) profile: NIC eth0 bridged to the fan bridge, with\n"
+	  "the fan's MTU.  Instances take their address by DHCP: 'fanctl up ... dhcp'.\n"
+	  "UNDERLAY, MODE and the MTU as for up (mode direct: the underlay MTU); an\n"
+	  "address not on this host needs 'mtu N'.\n" },
 	{ NULL, NULL },
 };
 
@@ -118,6 +125,7 @@ static const char main_help[] =
 	"  config [FILE]                     check /etc/network/fan\n"
 	"  docker OVERLAY UNDERLAY           print a Docker daemon.json\n"
 	"  cni OVERLAY UNDERLAY              print a CNI conflist\n"
+	"  incus OVERLAY UNDERLAY            print an Incus profile\n"
 	"  help [COMMAND]                    this text, or a command's\n"
 	"\n"
 	"  -v, --verbose      say what is done\n"
@@ -246,6 +254,7 @@ static const struct {
 	{ "config", cmd_config },
 	{ "docker", cmd_docker },
 	{ "cni", cmd_cni },
+	{ "incus", cmd_incus },
 	{ NULL, NULL },
 };
 
