@@ -9,6 +9,8 @@
 #   make check           unit tests + the VM selftests on every kernel
 #   make demo            boots a VM: three fan hosts with containers
 #   make bench           the benchmark suite in the VM
+#   make bench-rdma      RDMA (soft-RoCE) host to host vs container to
+#                        container over the fan, and TCP over the fan: two VMs
 #   make deps            installs what the above need (Debian 12, root)
 #   make install         fan.ko into /lib/modules, fanctl into PREFIX,
 #                        link_fan.so into ip's IP_LIB_DIR (if ip fits it)
@@ -37,7 +39,7 @@ KBUILD_EXTRA ?= $(if $(W),W=$(W)) $(if $(C),C=$(C))
 MODULE_SRCS := Kbuild $(wildcard kernel/*.c kernel/*.h) \
 	       include/uapi/linux/if_fan.h include/fan/fan_map.h
 
-.PHONY: all module modules fanctl unit check check-vm demo bench deps \
+.PHONY: all module modules fanctl unit check check-vm demo bench bench-rdma deps \
 	iproute2 install uninstall clean lint lint-build checkpatch dkms-tree dkms-install \
 	dkms-uninstall \
 	debug-kernel debug-modules check-debug print-debug-tests fuzz
@@ -107,6 +109,9 @@ demo: deps
 
 bench: deps
 	@scripts/bench.sh
+
+bench-rdma: deps modules fanctl
+	@selftests/rdma/bench.sh
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps.sh; \

@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=7
+version=8
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -63,6 +63,9 @@ pkgs=(
 	iproute2 iputils-ping iperf3 ethtool nftables dnsmasq-base tcpdump
 	ifupdown containernetworking-plugins jq python3 gnuplot-nox
 	socat netcat-openbsd procps psmisc
+	# RDMA next to the fan (selftests/rdma): soft-RoCE's user side, verbs
+	# and rdma_cm tools, perftest; the rdma tool is iproute2's
+	rdma-core ibverbs-providers ibverbs-utils rdmacm-utils perftest
 	# container engines: Docker and Podman (rootful, its CNI backend)
 	docker.io podman
 	# kernel sources (checkpatch.pl, debug kernel)
