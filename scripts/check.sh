@@ -20,11 +20,13 @@
 # tiers: FAN_FULL_KERNELS (default: the newest installed one) and the
 # debug kernel run every test, the other kernels the core
 # (CORE_TESTS in selftests/Makefile), the veth underlay its tests on
-# the newest installed kernel.
+# the newest installed kernel; the RDMA test (two VMs, selftests/rdma)
+# runs on the installed kernels.
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_CHROOTS
-# (suites; empty: none), FAN_FULL_KERNELS, FAN_TESTS (a
-# subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
+# (suites; empty: none), FAN_FULL_KERNELS, FAN_RDMA (0: no RDMA pair
+# runs; 1: them too when FAN_TESTS is set), FAN_TESTS (a subset of
+# selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
 # (VMs at once, default: the host's CPUs), FAN_DEBUG=0 (no debug kernel),
 # DEBUG_TESTS (the tests it runs; the Makefile's default "all" is every
 # one), DEBUG_VMS (VMs that share them, default 2), FUZZ_SECONDS (per
@@ -205,6 +207,18 @@ for ul in $underlays; do
 	done
 	first=
 done
+# RDMA beside the fan (selftests/rdma): two VMs on one wire, each a fan
+# host with soft-RoCE, on both LTS kernels.  Not on the debug kernel:
+# two debug VMs at once for one test do not fit the hour.  The pair
+# counts as one run in FAN_VM_JOBS (its two guests mostly wait on each
+# other).
+rdma=${FAN_RDMA:-1}
+[ -z "${FAN_TESTS:-}" ] || rdma=${FAN_RDMA:-0}
+if [ "$rdma" != 0 ]; then
+	for k in $kvers; do
+		runs+=("$k eth rdma $k-rdma")
+	done
+fi
 for ((i = 2; i <= debug_vms; i++)); do
 	[ -z "$debug" ] || runs+=("$debug ib debug:$i $debug-ib-$i")
 done
@@ -245,6 +259,24 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 		;;
 	esac
 	echo "   start: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+	if [ "$3" = rdma ]; then
+		# Its KTAP as one test file of run_tests.sh's output, so the
+		# counting below reads it the same way.
+		{
+			echo "# selftests: rdma: rdma_fan.sh"
+			selftests/rdma/run.sh -k "$k" "${kopts[@]}" --dmesg "$out/dmesg-$4.log" \
+				< /dev/null 2>&1 | sed 's/^/# /'
+			rc=${PIPESTATUS[0]}
+			if [ "$rc" -eq 0 ]; then
+				echo "ok 1 selftests: rdma: rdma_fan.sh"
+			else
+				echo "not ok 1 selftests: rdma: rdma_fan.sh # exit=$rc"
+			fi
+			echo "$rc" > "$log.rc"
+		} > "$log"
+		echo "   done: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+		return 0
+	fi
 	# shellcheck disable=SC2086
 	selftests/vm/run-vm.sh -k "$k" "${kopts[@]}" --timeout "$t" \
 		--dmesg "$out/dmesg-$4.log" -e FAN_UNDERLAY="$ul" -- \
@@ -337,13 +369,13 @@ skip_expected()	# KVER UNDERLAY TEST SUBTEST
 ktap_skips()
 {
 	awk '
-		/^# selftests: net: / { t = $4 }
+		/^# selftests: [a-z]+: / { t = $4 }
 		/^# ok [0-9]+ .* # SKIP/ {
 			s = $0; sub(/^# ok [0-9]+ /, "", s)
 			r = s; sub(/ # SKIP.*/, "", s); sub(/.* # SKIP ?/, "", r)
 			printf "%s\t%s\t%s\n", t, s, r
 		}
-		/^ok [0-9]+ selftests: net: .* # SKIP/ && !/# SKIP taken by another VM/ {
+		/^ok [0-9]+ selftests: [a-z]+: .* # SKIP/ && !/# SKIP taken by another VM/ {
 			r = $0; sub(/.* # SKIP ?/, "", r)
 			printf "%s\t-\t%s\n", $5, r
 		}' "$1"
@@ -381,6 +413,7 @@ for r in "${runs[@]}"; do
 		case $3 in
 		all) planned=$(wc -w <<< "$all_tests") ;;
 		core) planned=$(wc -w <<< "$core_tests") ;;
+		rdma) planned=0 ;;	# its verdict line is written whatever happens
 		*) planned=$(wc -w <<< "$ul_tests") ;;
 		esac
 		reported=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
