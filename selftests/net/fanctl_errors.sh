@@ -36,7 +36,8 @@ test_usage_errors()
 	check 1 "usage: fanctl up" up || bad=1
 	check 1 "'250.0.0.1/8' has host bits set" up 250.0.0.1/8 ib0/16 || bad=1
 	check 1 "'bogus' is not a prefix" up bogus ib0/16 || bad=1
-	check 1 "underlay 'ib0' needs a prefix length" up $OV ib0 || bad=1
+	check 1 "underlay 'ib0/': bad prefix length" up $OV ib0/ || bad=1
+	check 1 "'010.7.3.4' is not an IPv4 address" up $OV 010.7.3.4/16 || bad=1
 	check 1 "'10.7.3/16'" up $OV 10.7.3/16 || bad=1
 	check 1 "overlay prefix must be shorter" up $OV ib0/8 || bad=1
 	check 1 "fewer than 2 bits" up $OV ib0/9 || bad=1

@@ -18,6 +18,8 @@ static void test_ipv4(void **state)
 		"", "1", "1.2.3", "1.2.3.4.5", "256.0.0.0", "1.2.3.", ".1.2.3", "1..2.3",
 		"a.b.c.d", "1.2.3.4 ", " 1.2.3.4", "1.2.3.1000", "-1.2.3.4", "1.2.3.4/8",
 		"0x1.2.3.4",
+		/* inet_pton() refuses leading zeros (octal to inet_aton) */
+		"010.7.3.4", "10.07.3.4", "1.2.3.04", "00.1.2.3",
 	};
 	uint32_t a;
 	size_t i;
@@ -97,9 +99,23 @@ static void test_underlay(void **state)
 	assert_int_equal(s.ul_kind, UL_DEV);
 	assert_string_equal(s.ul_dev, "ib0.8001");
 
+	/* Ubuntu's fanctl: no length means /16 */
+	assert_int_equal(parse_underlay("ib0", &s), 0);
+	assert_int_equal(s.ul_kind, UL_DEV);
+	assert_string_equal(s.ul_dev, "ib0");
+	assert_int_equal(s.underlay_len, 16);
+	assert_int_equal(parse_underlay("10.7.3.4", &s), 0);
+	assert_int_equal(s.ul_kind, UL_ADDR);
+	assert_int_equal(s.ul_addr, IP(10, 7, 3, 4));
+	assert_int_equal(s.underlay_len, 16);
+	assert_int_equal(parse_underlay("default", &s), 0);
+	assert_int_equal(s.ul_kind, UL_DEFAULT);
+	assert_int_equal(s.underlay_len, 16);
+
 	static const char *const bad[] = {
-		"ib0", "ib0/", "ib0/0", "ib0/31", "ib0/32", "ib0/x", "/16",
+		"ib0/", "ib0/0", "ib0/31", "ib0/32", "ib0/x", "/16",
 		"10.7.3/16", "10.7.3.4.5/16", "averyveryverylongname/16", "a b/16",
+		"010.7.3.4/16", "010.7.3.4", "10.7.3", "averyveryverylongname", "",
 	};
 	size_t i;
 
@@ -108,6 +124,39 @@ static void test_underlay(void **state)
 		assert_int_equal(parse_underlay(bad[i], &s), -1);
 		err = capture_end();
 		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
+static void test_overlay(void **state)
+{
+	static const char *const bad[] = {
+		"", "0250", "256", "250/8", "-1", "250x", "2500", "1.2.3.0", "250.0.0.1/8",
+		"250.0.0.0/0", "250.0.0.0/31",
+	};
+	struct fan_spec s;
+	const char *err;
+	size_t i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(parse_overlay("250.0.0.0/8", &s), 0);
+	assert_int_equal(s.overlay, IP(250, 0, 0, 0));
+	assert_int_equal(s.overlay_len, 8);
+	/* Ubuntu's shorthand: 250 is 250.0.0.0/8 */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(parse_overlay("250", &s), 0);
+	assert_int_equal(s.overlay, IP(250, 0, 0, 0));
+	assert_int_equal(s.overlay_len, 8);
+	assert_int_equal(parse_overlay("10", &s), 0);
+	assert_int_equal(s.overlay, IP(10, 0, 0, 0));
+	assert_int_equal(parse_overlay("100.64.0.0/10", &s), 0);
+	assert_int_equal(s.overlay_len, 10);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		assert_int_equal(parse_overlay(bad[i], &s), -1);
+		err = capture_end();
+		if (!strstr(err, bad[i]))
+			fail_msg("'%s': error '%s' does not name it", bad[i], err);
 	}
 }
 
@@ -231,6 +280,23 @@ static void test_spec(void **state)
 	assert_int_equal(s.overlay, IP(100, 64, 0, 0));
 	assert_int_equal(s.overlay_len, 10);
 
+	/* Ubuntu's shorthands: 250 and an underlay without a length */
+	assert_int_equal(spec("250 ib0 dhcp", &s, false), 0);
+	assert_int_equal(s.overlay, IP(250, 0, 0, 0));
+	assert_int_equal(s.overlay_len, 8);
+	assert_int_equal(s.ul_kind, UL_DEV);
+	assert_string_equal(s.ul_dev, "ib0");
+	assert_int_equal(s.underlay_len, 16);
+	assert_true(s.opts.dhcp);
+	assert_int_equal(spec("-o 250 -u 10.7.3.4", &s, false), 0);
+	assert_int_equal(s.ul_kind, UL_ADDR);
+	assert_int_equal(s.ul_addr, IP(10, 7, 3, 4));
+	assert_int_equal(s.underlay_len, 16);
+	assert_int_equal(spec("250 default host-reserve 3", &s, false), 0);
+	assert_int_equal(s.ul_kind, UL_DEFAULT);
+	assert_int_equal(s.underlay_len, 16);
+	assert_int_equal(s.opts.host_reserve, 3);
+
 	/* options before the prefixes work too */
 	assert_int_equal(spec("dhcp 250.0.0.0/8 ib0/16", &s, false), 0);
 	assert_true(s.opts.dhcp);
@@ -242,7 +308,10 @@ static void test_spec(void **state)
 		{ "", "missing OVERLAY" },
 		{ "250.0.0.0/8", "missing UNDERLAY" },
 		{ "bogus ib0/16", "'bogus'" },
-		{ "250.0.0.0/8 ib0", "'ib0'" },
+		{ "250.0.0.0/8 ib0/", "'ib0/'" },
+		{ "0250 ib0", "'0250'" },
+		{ "250 010.7.3.4", "'010.7.3.4'" },
+		{ "250 ib0 ib1", "'ib1'" },
 		{ "250.0.0.1/8 ib0/16", "'250.0.0.1/8'" },
 		{ "250.0.0.0/31 ib0/16", "250.0.0.0/31" },
 		{ "250.0.0.0/8 ib0/8", "shorter" },
@@ -281,6 +350,23 @@ static void test_config_line(void **state)
 	assert_int_equal(parse_config_line("241.0.0.0/8 eth0/16 auto bridge fan-x", "f", 3, &s), 1);
 	assert_true(s.opts.auto_);
 	assert_string_equal(s.opts.bridge, "fan-x");
+
+	/* cloud-init's cc_fan example and Ubuntu's shorthands */
+	assert_int_equal(parse_config_line("10.0.0.0/8 eth0/16 dhcp", "f", 4, &s), 1);
+	assert_true(s.opts.auto_);
+	assert_false(s.opts.off);
+	assert_int_equal(parse_config_line("10.0.0.0/8 eth1/16 dhcp off", "f", 5, &s), 1);
+	assert_true(s.opts.off);
+	assert_int_equal(parse_config_line("241 eth0 dhcp auto", "f", 6, &s), 1);
+	assert_int_equal(s.overlay, IP(241, 0, 0, 0));
+	assert_int_equal(s.overlay_len, 8);
+	assert_int_equal(s.underlay_len, 16);
+	assert_true(s.opts.auto_);
+	assert_false(s.opts.off);
+	/* "mode auto" is the mode, not the word auto */
+	assert_int_equal(parse_config_line("242 ib2 mode auto off", "f", 7, &s), 1);
+	assert_int_equal(s.opts.mode, FANCTL_MODE_AUTO);
+	assert_true(s.opts.off);
 
 	capture_start();
 	assert_int_equal(parse_config_line("250.0.0.0/8 ib0/16 dchp", "/etc/network/fan", 17, &s), -1);
@@ -426,6 +512,7 @@ const struct CMUnitTest parse_tests[] = {
 	cmocka_unit_test(test_ipv4),
 	cmocka_unit_test(test_prefix),
 	cmocka_unit_test(test_underlay),
+	cmocka_unit_test(test_overlay),
 	cmocka_unit_test(test_options),
 	cmocka_unit_test(test_spec),
 	cmocka_unit_test(test_config_line),

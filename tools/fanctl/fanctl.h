@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include <fan/fan_map.h>
 #include <linux/if_fan.h>
@@ -107,7 +108,7 @@ extern FILE *msg_file;
 const char *ip_str(uint32_t addr, char *buf);
 /* "a.b.c.d/len" into buf (>= 19 bytes). */
 const char *prefix_str(uint32_t addr, unsigned int len, char *buf);
-#define IPSTR_LEN	16
+#define IPSTR_LEN	INET_ADDRSTRLEN
 #define PFXSTR_LEN	20
 /* The worse of two exit codes: 2 over 1 over 3 (a fan kept) over 0. */
 int exit_worse(int a, int b);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "fanctl.h"
 
@@ -30,29 +31,23 @@ static int parse_dec(const char *s, size_t n, unsigned long max, unsigned long *
 	return 0;
 }
 
-/* Quiet: a dotted quad of exactly @n characters; 0 or -1. */
+/*
+ * Quiet: the first @n characters of @s as a dotted quad, as inet_pton()
+ * reads it (four decimal parts, no leading zeros: "010.7.3.4" is not
+ * 10.7.3.4 nor octal 8.7.3.4, it is refused); 0 or -1.
+ */
 static int ipv4_q(const char *s, size_t n, uint32_t *addr)
 {
-	uint32_t a = 0;
-	size_t i = 0;
-	int part;
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr in;
 
-	for (part = 0; part < 4; part++) {
-		size_t j = i;
-		unsigned long v;
-
-		while (j < n && s[j] != '.')
-			j++;
-		if (j - i > 3 || parse_dec(s + i, j - i, 255, &v))
-			return -1;
-		a = (a << 8) | (uint32_t)v;
-		if (part < 3 && j == n)
-			return -1;	/* too few parts */
-		if (part == 3 && j != n)
-			return -1;	/* too many parts */
-		i = j + 1;
-	}
-	*addr = a;
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return -1;
+	*addr = ntohl(in.s_addr);
 	return 0;
 }
 
@@ -128,13 +123,28 @@ int parse_ifname(const char *s, char *out)
 	return -1;
 }
 
+/* Ubuntu's shorthands: an overlay "250" is 250.0.0.0/8 ... */
+#define OVERLAY_SHORT_LEN	8
+/* ... and an underlay without a length is a /16. */
+#define UNDERLAY_DEFAULT_LEN	16
+
 int parse_overlay(const char *s, struct fan_spec *spec)
 {
+	unsigned long first;
 	uint32_t a;
 	uint8_t l;
 
-	if (parse_prefix(s, &a, &l, false))
+	if (!strchr(s, '.') && !strchr(s, '/') && !parse_dec(s, strlen(s), 255, &first)) {
+		/* no leading zeros, as for an address */
+		if (s[0] == '0' && s[1]) {
+			err_msg("overlay '%s': leading zero", s);
+			return -1;
+		}
+		a = (uint32_t)first << 24;
+		l = OVERLAY_SHORT_LEN;
+	} else if (parse_prefix(s, &a, &l, false)) {
 		return -1;
+	}
 	if (l < 1 || l > 30) {
 		err_msg("overlay '%s': %s", s, fan_map_strerror(FAN_MAP_BAD_OVERLAY_LEN));
 		return -1;
@@ -148,15 +158,11 @@ int parse_underlay(const char *s, struct fan_spec *spec)
 {
 	const char *slash = strchr(s, '/');
 	char head[64];
-	unsigned long l;
+	unsigned long l = UNDERLAY_DEFAULT_LEN;
 	size_t n;
 
-	if (!slash) {
-		err_msg("underlay '%s' needs a prefix length (e.g. ib0/16, 10.7.0.0/16, default/16)", s);
-		return -1;
-	}
-	n = (size_t)(slash - s);
-	if (parse_dec(slash + 1, strlen(slash + 1), 32, &l)) {
+	n = slash ? (size_t)(slash - s) : strlen(s);
+	if (slash && parse_dec(slash + 1, strlen(slash + 1), 32, &l)) {
 		err_msg("underlay '%s': bad prefix length", s);
 		return -1;
 	}
@@ -165,7 +171,7 @@ int parse_underlay(const char *s, struct fan_spec *spec)
 		return -1;
 	}
 	if (n == 0 || n >= sizeof(head)) {
-		err_msg("underlay '%s': expected ADDRESS/LEN, DEVICE/LEN or default/LEN", s);
+		err_msg("underlay '%s': expected ADDRESS[/LEN], DEVICE[/LEN] or default[/LEN]", s);
 		return -1;
 	}
 	memcpy(head, s, n);

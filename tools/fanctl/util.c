@@ -2,6 +2,7 @@
 /* fanctl: messages and address formatting. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 
 #include "fanctl.h"
 
@@ -53,9 +54,10 @@ void verbose_msg(const char *fmt, ...)
 
 const char *ip_str(uint32_t a, char *buf)
 {
-	snprintf(buf, IPSTR_LEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
-		 (a >> 8) & 255, a & 255);
-	return buf;
+	struct in_addr in = { .s_addr = htonl(a) };
+
+	/* cannot fail: AF_INET and INET_ADDRSTRLEN bytes */
+	return inet_ntop(AF_INET, &in, buf, IPSTR_LEN);
 }
 
 const char *prefix_str(uint32_t a, unsigned int len, char *buf)
