@@ -27,6 +27,36 @@ test_nat_rule()
 	nothing_left "$H1"
 }
 
+# A transaction nftables refuses fails up at once, says why, and is rolled
+# back (the old hand-made batch counted acks and could wait 5 s for some
+# that never came).
+test_nat_refused_fast()
+{
+	local before t0 ms rc
+	# a chain of our name but another type: the kernel refuses the nat chain
+	h1 nft 'add table ip fanctl; add chain ip fanctl postrouting { type filter hook postrouting priority 0; }' ||
+		return 1
+	before=$(snapshot "$H1")
+	t0=$(date +%s%N)
+	expect_rc 2 f1 up $OV ib0/16
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "up refused by nftables in $ms ms: $out"
+	[ "$rc" = 0 ] || return 1
+	echo "$out" | grep -qxF "fanctl: nftables: cannot add the masquerade rule: Could not process rule: Operation not supported" ||
+		fail "message: $out" || return 1
+	[ "$before" = "$(snapshot "$H1")" ] ||
+		fail "not rolled back: $(diff <(echo "$before") <(snapshot "$H1"))" || return 1
+	[ "$ms" -lt 3000 ] || fail "took $ms ms" || return 1
+	# positive control: without the foreign chain, up works
+	h1 nft delete table ip fanctl || return 1
+	expect_rc 0 f1 up $OV ib0/16 || return 1
+	h1 nft list chain ip fanctl postrouting | grep -qF "comment \"fanctl $OV $S1\"" ||
+		fail "no rule: $(h1 nft list table ip fanctl)" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	nothing_left "$H1"
+}
+
 # send_udp NETNS DST: a datagram to DST:5555 every 0.5 s for 10 s, so a
 # slow server start does not lose it (the server takes the first)
 send_udp()
@@ -171,6 +201,7 @@ test_dhcp_two_namespaces()
 
 TESTS="
 nat_rule test_nat_rule
+nat_refused_fast test_nat_refused_fast
 nat_effect test_nat_effect
 dhcp_lease test_dhcp_lease
 dhcp_restarted_by_up test_dhcp_restarted_by_up

@@ -12,7 +12,7 @@ static void conf(struct fan_conf *c, const char *ov, const char *ul, uint32_t lo
 	memset(c, 0, sizeof(*c));
 	strcpy(o, ov);
 	strcpy(u, ul);
-	assert_int_equal(parse_spec(2, argv, &c->spec, false), 0);
+	assert_int_equal(parse_spec(2, argv, &c->spec, SPEC_UP), 0);
 	c->spec.opts.host_reserve = reserve;
 	c->local = local;
 	assert_int_equal(conf_derive(c), 0);

@@ -160,17 +160,19 @@ static void test_overlay(void **state)
 	}
 }
 
+/* The options @words of the fan 250.0.0.0/8 ib0/16, for up or a config line. */
 static int opt(const char *const *words, int n, struct fan_opts *o, bool config)
 {
-	char *argv[16];
-	int i = 0, k;
+	char *argv[18] = { "250.0.0.0/8", "ib0/16" };
+	struct fan_spec s;
+	int k;
 
 	for (k = 0; k < n; k++)
-		argv[k] = (char *)words[k];
+		argv[k + 2] = (char *)words[k];
 	fan_opts_init(o);
-	while (i < n)
-		if (parse_option(n, argv, &i, o, config))
-			return -1;
+	if (parse_spec(n + 2, argv, &s, config ? SPEC_CONFIG : SPEC_UP))
+		return -1;
+	*o = s.opts;
 	return 0;
 }
 
@@ -231,7 +233,12 @@ static void test_options(void **state)
 		{ { "--mtu=" }, 1, "''" },
 		{ { "bridge", "a/b" }, 2, "'a/b'" },
 		{ { "bridge", "0123456789abcdef" }, 2, "'0123456789abcdef'" },
-		{ { "--dhcp=1" }, 1, "'--dhcp=1'" },
+		{ { "--dhcp=1" }, 1, "'--dhcp' takes no value" },
+		{ { "--mtu" }, 1, "'--mtu' needs a value" },
+		{ { "-x" }, 1, "unknown option '-x'" },
+		{ { "--frob" }, 1, "unknown option '--frob'" },
+		{ { "--no" }, 1, "ambiguous option '--no'" },
+		{ { "--m=1400" }, 1, "ambiguous option '--m'" },	/* mtu or mode */
 		{ { "auto" }, 1, "'auto'" },
 		{ { "off" }, 1, "'off'" },
 	};
@@ -246,6 +253,91 @@ static void test_options(void **state)
 	}
 }
 
+/* @line as the words of @use into @a; 0 or -1. */
+static int args(const char *line, enum spec_use use, struct fan_args *a)
+{
+	static char buf[256];
+	char *w[32];
+	int n;
+
+	strcpy(buf, line);
+	n = split_words(buf, w, 32);
+	return parse_args(n, w, use, a);
+}
+
+static void test_args(void **state)
+{
+	static const struct {
+		const char *line;
+		enum spec_use use;
+		const char *err;
+	} bad[] = {
+		/* what a command would ignore is an error */
+		{ "250 ib0 dhcp", SPEC_DOWN, "down takes no option 'dhcp'" },
+		{ "250 ib0 --mtu=1400", SPEC_DOWN, "down takes no option '--mtu'" },
+		{ "250 ib0 mode direct", SPEC_DOWN, "down takes no option 'mode'" },
+		{ "250 ib0 nat", SPEC_EXPORT, "docker and cni take no option 'nat'" },
+		{ "250 ib0 dhcp", SPEC_EXPORT, "docker and cni take no option 'dhcp'" },
+		{ "250 ib0 -a", SPEC_EXPORT, "docker and cni take no option '-a'" },
+		{ "-e", SPEC_UP, "up takes no option '-e'" },
+		{ "--force 250 ib0", SPEC_UP, "up takes no option '--force'" },
+		{ "250 ib0 -a", SPEC_CONFIG, "a config line takes no option '-a'" },
+		{ "250 ib0 --help", SPEC_CONFIG, "a config line takes no option '--help'" },
+		{ "250 ib0 off", SPEC_UP, "'off' is only valid in the config file" },
+		{ "-c", SPEC_UP, "option '-c' needs a value" },
+		{ "--iface", SPEC_DOWN, "option '--iface' needs a value" },
+		{ "-o 250 -o 251 ib0", SPEC_UP, "'-o' given twice" },
+		{ "-o 250 --overlay=251 -u ib0", SPEC_UP, "'--overlay' given twice" },
+	};
+	struct fan_args a;
+	const char *err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(args("-a -c /tmp/f --iface ib1", SPEC_UP, &a), 0);
+	assert_true(a.all);
+	assert_string_equal(a.config, "/tmp/f");
+	assert_string_equal(a.iface, "ib1");
+	assert_false(a.force);
+	assert_null(a.overlay);
+	assert_int_equal(args("--all --config=/x -f", SPEC_DOWN, &a), 0);
+	assert_true(a.all);
+	assert_true(a.force);
+	assert_string_equal(a.config, "/x");
+	assert_int_equal(args("-fe", SPEC_DOWN, &a), 0);
+	assert_true(a.force);
+	assert_true(a.everything);
+	/* options anywhere, bare and dashed mixed */
+	assert_int_equal(args("250 --force ib0", SPEC_DOWN, &a), 0);
+	assert_true(a.force);
+	assert_string_equal(a.overlay, "250");
+	assert_string_equal(a.underlay, "ib0");
+	assert_int_equal(args("--dhcp 250 mtu 1400 ib0 --host-reserve=3", SPEC_UP, &a), 0);
+	assert_true(a.spec.opts.dhcp);
+	assert_int_equal(a.spec.opts.mtu, 1400);
+	assert_int_equal(a.spec.opts.host_reserve, 3);
+	assert_string_equal(a.underlay, "ib0");
+	assert_int_equal(spec_finish(&a), 0);
+	assert_int_equal(a.spec.overlay, IP(250, 0, 0, 0));
+	assert_int_equal(args("250 ib0 -h", SPEC_EXPORT, &a), 0);
+	assert_true(a.help);
+	assert_int_equal(args("250 ib0 host-reserve 4 mode direct", SPEC_EXPORT, &a), 0);
+	assert_int_equal(a.spec.opts.host_reserve, 4);
+	/* a fan spec has no command options */
+	capture_start();
+	assert_int_equal(args("", SPEC_UP, &a), 0);
+	assert_int_equal(spec_finish(&a), -1);
+	err = capture_end();
+	assert_non_null(strstr(err, "missing OVERLAY"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		capture_start();
+		assert_int_equal(args(bad[i].line, bad[i].use, &a), -1);
+		err = capture_end();
+		if (!strstr(err, bad[i].err))
+			fail_msg("'%s': error '%s' lacks %s", bad[i].line, err, bad[i].err);
+	}
+}
+
 static int spec(const char *line, struct fan_spec *s, bool config)
 {
 	char buf[256], *w[32];
@@ -253,7 +345,7 @@ static int spec(const char *line, struct fan_spec *s, bool config)
 
 	strcpy(buf, line);
 	n = split_words(buf, w, 32);
-	return parse_spec(n, w, s, config);
+	return parse_spec(n, w, s, config ? SPEC_CONFIG : SPEC_UP);
 }
 
 static void test_spec(void **state)
@@ -514,6 +606,7 @@ const struct CMUnitTest parse_tests[] = {
 	cmocka_unit_test(test_underlay),
 	cmocka_unit_test(test_overlay),
 	cmocka_unit_test(test_options),
+	cmocka_unit_test(test_args),
 	cmocka_unit_test(test_spec),
 	cmocka_unit_test(test_config_line),
 	cmocka_unit_test(test_bridge_name),

@@ -4,6 +4,7 @@
  * /16, IPIP to the host the overlay address maps to).  Command dispatch
  * and help; see fanctl(8).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,95 +143,51 @@ int help_for(const char *cmd, FILE *f)
 	return -1;
 }
 
-static bool is_help(const char *a)
-{
-	return !strcmp(a, "-h") || !strcmp(a, "--help") || !strcmp(a, "help");
-}
-
-/* up/down: -a/-e/-c/--iface forms, else a spec. */
+/* up/down: -a/-e/-c/--iface forms, else a fan. */
 static int cmd_updown(int argc, char **argv, bool up)
 {
-	const char *cmd = up ? "up" : "down", *config = FANCTL_CONFIG, *iface = NULL;
-	bool all = false, everything = false, other = false, config_set = false;
-	bool force = false;
-	struct fan_spec spec;
-	int i, n = 0;
+	const char *cmd = up ? "up" : "down";
+	struct fan_args a;
 
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		int start = i;
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			help_for(cmd, stdout);
-			return EXIT_OK;
-		} else if (!up && (!strcmp(a, "-f") || !strcmp(a, "--force"))) {
-			force = true;
-			continue;	/* dropped from argv */
-		} else if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
-			all = true;
-		} else if (!up && (!strcmp(a, "-e") || !strcmp(a, "--everything"))) {
-			everything = true;
-		} else if (!strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--iface")) {
-			if (i + 1 >= argc) {
-				err_msg("option '%s' needs a value", a);
-				return EXIT_USAGE;
-			}
-			if (a[2] == 'i') {
-				iface = argv[++i];
-			} else {
-				config = argv[++i];
-				config_set = true;
-			}
-		} else if (!strncmp(a, "--config=", 9)) {
-			config = a + 9;
-			config_set = true;
-		} else if (!strncmp(a, "--iface=", 8)) {
-			iface = a + 8;
-		} else {
-			other = true;
-		}
-		while (start <= i)
-			argv[n++] = argv[start++];
+	if (parse_args(argc - 1, argv + 1, up ? SPEC_UP : SPEC_DOWN, &a))
+		return EXIT_USAGE;
+	if (a.help) {
+		help_for(cmd, stdout);
+		return EXIT_OK;
 	}
-	argc = n;
-	if (everything) {
-		if (all || other || iface) {
+	if (a.everything) {
+		if (a.all || a.overlay || a.iface || a.config) {
 			err_msg("down -e takes no other arguments");
 			return EXIT_USAGE;
 		}
-		return fan_down_everything(force);
+		return fan_down_everything(a.force);
 	}
-	if (all) {
-		if (other) {
-			for (i = 0; i < argc; i++)
-				if (argv[i][0] != '-' && (i == 0 || (strcmp(argv[i - 1], "-c") &&
-						strcmp(argv[i - 1], "--config") &&
-						strcmp(argv[i - 1], "--iface"))))
-					break;
-			err_msg("%s -a: unexpected argument '%s'", cmd, i < argc ? argv[i] : "?");
+	if (a.all) {
+		if (a.overlay) {
+			err_msg("%s -a: unexpected argument '%s'", cmd, a.overlay);
 			return EXIT_USAGE;
 		}
-		return config_all(config, iface, up, force);
+		return config_all(a.config ? a.config : FANCTL_CONFIG, a.iface, up, a.force);
 	}
-	if (iface || config_set) {
+	if (a.iface || a.config) {
 		err_msg("%s: -c and --iface need -a", cmd);
 		return EXIT_USAGE;
 	}
-	if (argc == 0) {
+	if (!a.overlay && !a.underlay) {
 		help_for(cmd, stderr);
 		return EXIT_USAGE;
 	}
-	if (parse_spec(argc, argv, &spec, false))
+	if (spec_finish(&a))
 		return EXIT_USAGE;
-	return up ? fan_up(&spec) : fan_down(&spec, force);
+	return up ? fan_up(&a.spec) : fan_down(&a.spec, a.force);
 }
 
-static int cmd_up_(int argc, char **argv)
+static int cmd_up(int argc, char **argv)
 {
 	return cmd_updown(argc, argv, true);
 }
 
-static int cmd_down_(int argc, char **argv)
+static int cmd_down(int argc, char **argv)
 {
 	return cmd_updown(argc, argv, false);
 }
@@ -239,8 +196,8 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } cmds[] = {
-	{ "up", cmd_up_ },
-	{ "down", cmd_down_ },
+	{ "up", cmd_up },
+	{ "down", cmd_down },
 	{ "show", cmd_show },
 	{ "map", cmd_map },
 	{ "config", cmd_config },
@@ -251,29 +208,44 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	int i = 1, c, ret;
+	static const struct option lopts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o, c, ret;
 
-	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+	/* "+": the options before the command; the command reads its own */
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+hv", lopts, NULL)) != -1) {
+		switch (o) {
+		case 'v':
 			verbose = true;
-			i++;
-		} else if (is_help(argv[i])) {
+			break;
+		case 'h':
 			help_for(NULL, stdout);
 			return EXIT_OK;
-		} else {
-			err_msg("unknown option '%s'", argv[i]);
+		default:
+			if (optopt)
+				err_msg("unknown option '-%c'", optopt);
+			else
+				err_msg("unknown option '%s'", argv[optind - 1]);
 			help_for(NULL, stderr);
 			return EXIT_USAGE;
 		}
 	}
-	if (i >= argc) {
+	if (optind >= argc) {
 		help_for(NULL, stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[i], "help")) {
-		if (i + 1 < argc) {
-			if (help_for(argv[i + 1], stdout)) {
-				err_msg("no such command '%s'", argv[i + 1]);
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 2 < argc) {
+			err_msg("help: unexpected argument '%s'", argv[optind + 2]);
+			return EXIT_USAGE;
+		}
+		if (optind + 1 < argc) {
+			if (help_for(argv[optind + 1], stdout)) {
+				err_msg("no such command '%s'", argv[optind + 1]);
 				return EXIT_USAGE;
 			}
 			return EXIT_OK;
@@ -282,14 +254,16 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (c = 0; cmds[c].name; c++)
-		if (!strcmp(cmds[c].name, argv[i]))
+		if (!strcmp(cmds[c].name, argv[optind]))
 			break;
 	if (!cmds[c].name) {
-		err_msg("unknown command '%s'", argv[i]);
+		err_msg("unknown command '%s'", argv[optind]);
 		help_for(NULL, stderr);
 		return EXIT_USAGE;
 	}
-	ret = cmds[c].fn(argc - i - 1, argv + i + 1);
+	/* argv[0] of a command is its name, as for getopt_long */
+	ret = cmds[c].fn(argc - optind, argv + optind);
 	nl_close();
+	nat_close();
 	return ret;
 }

@@ -78,11 +78,17 @@ int cmd_map(int argc, char **argv)
 	struct fan_state st;
 	char buf[256];
 	int i, j, k, ret = EXIT_OK;
+	bool help;
 
-	if (argc >= 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+	i = cmd_getopt(argc, argv, &help, NULL);
+	if (i < 0)
+		return EXIT_USAGE;
+	if (help) {
 		help_for("map", stdout);
 		return EXIT_OK;
 	}
+	argc -= i;
+	argv += i;
 	if (argc == 0) {
 		err_msg("map: missing ADDRESS");
 		help_for("map", stderr);

@@ -226,20 +226,23 @@ int cmd_show(int argc, char **argv)
 {
 	struct fan_state st;
 	struct row *rows;
-	bool json = false;
+	bool json = false, help;
 	int i, n;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j") ||
-		    !strcmp(argv[i], "json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			help_for("show", stdout);
-			return EXIT_OK;
-		} else {
+	i = cmd_getopt(argc, argv, &help, &json);
+	if (i < 0)
+		return EXIT_USAGE;
+	if (help) {
+		help_for("show", stdout);
+		return EXIT_OK;
+	}
+	for (; i < argc; i++) {
+		/* as ip's "json" */
+		if (strcmp(argv[i], "json")) {
 			err_msg("show: unexpected argument '%s'", argv[i]);
 			return EXIT_USAGE;
 		}
+		json = true;
 	}
 	if (state_load(&st))
 		return EXIT_SYSTEM;
