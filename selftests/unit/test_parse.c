@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* fanctl unit tests: addresses, prefixes, underlays, options, specs, bridge names. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -338,6 +341,74 @@ static void test_args(void **state)
 	}
 }
 
+/* Does @text hold @word, not as part of a longer one? */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = strstr(text, word); p; p = strstr(p + 1, word))
+		if ((p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '-')) &&
+		    !(isalnum((unsigned char)p[n]) || p[n] == '-'))
+			return true;
+	return false;
+}
+
+static char *help_text(const char *cmd)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(help_for(cmd, f), 0);
+	fclose(f);
+	return buf;
+}
+
+/* Every option the parser takes is in the help of each command taking it. */
+static void test_options_in_help(void **state)
+{
+	static const struct {
+		enum spec_use use;
+		const char *cmd;
+	} users[] = {
+		{ SPEC_UP, "up" }, { SPEC_DOWN, "down" }, { SPEC_EXPORT, "docker" },
+		{ SPEC_EXPORT, "cni" }, { SPEC_CONFIG, "config" },
+	};
+	const char *name;
+	unsigned int uses;
+	bool fan_word;
+	char shrt, dashed[40], s[3] = "-";
+	size_t i, u, n = 0;
+
+	(void)state;
+	for (i = 0; (name = option_info(i, &shrt, &fan_word, &uses)); i++) {
+		snprintf(dashed, sizeof(dashed), "--%s", name);
+		s[1] = shrt;
+		for (u = 0; u < sizeof(users) / sizeof(users[0]); u++) {
+			char *h;
+			bool found;
+
+			if (!(uses & (1u << users[u].use)))
+				continue;
+			h = help_text(users[u].cmd);
+			found = has_word(h, fan_word ? name : dashed) || (shrt && has_word(h, s));
+			/* config: "the options of up, and two of the file only" */
+			if (!found && users[u].use == SPEC_CONFIG && !(uses == 1u << SPEC_CONFIG)) {
+				free(h);
+				h = help_text("up");
+				found = has_word(h, fan_word ? name : dashed);
+			}
+			if (!found)
+				fail_msg("option '%s' is not in 'fanctl help %s'", name, users[u].cmd);
+			free(h);
+			n++;
+		}
+	}
+	assert_true(n > 20);
+}
+
 static int spec(const char *line, struct fan_spec *s, bool config)
 {
 	char buf[256], *w[32];
@@ -607,6 +678,7 @@ const struct CMUnitTest parse_tests[] = {
 	cmocka_unit_test(test_overlay),
 	cmocka_unit_test(test_options),
 	cmocka_unit_test(test_args),
+	cmocka_unit_test(test_options_in_help),
 	cmocka_unit_test(test_spec),
 	cmocka_unit_test(test_config_line),
 	cmocka_unit_test(test_bridge_name),

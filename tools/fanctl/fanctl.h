@@ -150,6 +150,12 @@ int parse_args(int argc, char **argv, enum spec_use use, struct fan_args *a);
  * after an error (printed).
  */
 int cmd_getopt(int argc, char **argv, bool *help, bool *json);
+/*
+ * The @i-th option parse_args knows: its long name (NULL past the last),
+ * its short form (0: none), whether it is a fan option (a bare word too),
+ * and its users (bit 1 << enum spec_use).  For the unit tests.
+ */
+const char *option_info(size_t i, char *short_opt, bool *fan_word, unsigned int *uses);
 /* Parse the overlay and underlay of @a into a->spec; 0 or -1. */
 int spec_finish(struct fan_args *a);
 /* parse_args() and spec_finish() of a fan's words, no command options. */

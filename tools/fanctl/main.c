@@ -26,10 +26,14 @@ static const struct help helps[] = {
 	  "the slice's first address, the route to OVERLAY, ip_forward, NAT and dhcp.\n"
 	  "Running it again is a no-op; a failure undoes everything it did.\n"
 	  "\n"
-	  "  OVERLAY            overlay prefix, e.g. 250.0.0.0/8\n"
+	  "  OVERLAY            overlay prefix, e.g. 250.0.0.0/8; 250 is 250.0.0.0/8\n"
 	  "  UNDERLAY           ib0/16 (primary address of ib0), 10.7.3.4/16 (device\n"
 	  "                     holding it), 10.7.0.0/16 (the local address in it) or\n"
-	  "                     default/16 (device of the IPv4 default route)\n"
+	  "                     default/16 (device of the IPv4 default route); without\n"
+	  "                     a length (ib0, 10.7.3.4, default): /16\n"
+	  "  -o, --overlay OVERLAY\n"
+	  "  -u, --underlay UNDERLAY\n"
+	  "                     the same, as options\n"
 	  "  dhcp               run dnsmasq on the bridge\n"
 	  "  host-reserve N     addresses .1 to .N are not for containers (default 1)\n"
 	  "  bridge NAME        bridge name (default fan-250-3-4 for 250.3.4.0/24)\n"
@@ -45,63 +49,82 @@ static const struct help helps[] = {
 	  "                             fabric and the hosts' root)\n"
 	  "                     auto    direct if an address of the device is on a subnet\n"
 	  "                             holding all of UNDERLAY, else ipip\n"
-	  "  nat | no-nat       masquerade traffic leaving the overlay (default nat)\n"
+	  "  nat | no-nat | nonat\n"
+	  "                     masquerade traffic leaving the overlay, or not\n"
+	  "                     (default nat)\n"
 	  "  notrack | no-notrack\n"
 	  "                     keep conntrack off the outer IPIP packets between\n"
 	  "                     the hosts (default no-notrack; ipip maps only)\n"
 	  "  -a, --all          every fan of the config file not marked 'off'\n"
 	  "  -c, --config FILE  config file for -a (default /etc/network/fan)\n"
 	  "  --iface DEV        with -a: only fans whose underlay device is DEV\n"
+	  "  -h, --help         this text\n"
 	  "Options may also be written --dhcp, --host-reserve=N, --bridge=NAME, ...\n" },
 	{ "down",
 	  "usage: fanctl down [-f] OVERLAY UNDERLAY\n"
+	  "       fanctl down [-f] -o OVERLAY -u UNDERLAY\n"
 	  "       fanctl down [-f] -a [-c FILE] [--iface DEV]\n"
 	  "       fanctl down [-f] -e\n"
 	  "\n"
 	  "Take a fan down: dnsmasq, nftables rules, route, bridge and map (the fan\n"
 	  "device goes with its last map).  A fan whose bridge has ports (containers)\n"
-	  "is kept whole and the exit status is 3, unless --force.\n"
+	  "is kept whole and the exit status is 3, unless --force.  OVERLAY and\n"
+	  "UNDERLAY as for up; up's options are not down's (an error).\n"
+	  "  -o, --overlay OVERLAY\n"
+	  "  -u, --underlay UNDERLAY\n"
+	  "                     OVERLAY and UNDERLAY, as options\n"
 	  "  -f, --force        take it down even if its bridge has ports\n"
 	  "  -a, --all          every fan of the config file not marked 'off'\n"
 	  "  -c, --config FILE  config file for -a (default /etc/network/fan)\n"
 	  "  --iface DEV        with -a: only fans whose underlay device is DEV\n"
-	  "  -e, --everything   everything fanctl made, config or not\n" },
+	  "  -e, --everything   everything fanctl made, config or not\n"
+	  "  -h, --help         this text\n" },
 	{ "show",
-	  "usage: fanctl show [--json]\n"
+	  "usage: fanctl show [-j]\n"
 	  "\n"
 	  "List the fans (bridge, overlay, underlay, slice, MTU, device, mode, flags;\n"
 	  "mode auto:direct is what auto picked) and every fan device with its maps\n"
 	  "and their modes, packet counters and drops by reason.\n"
-	  "  -j, --json         machine-readable output (schema in fanctl(8))\n" },
+	  "  -j, --json         machine-readable output (schema in fanctl(8));\n"
+	  "                     also the word json\n"
+	  "  -h, --help         this text\n" },
 	{ "map",
 	  "usage: fanctl map ADDRESS...\n"
 	  "       fanctl map ADDRESS OVERLAY UNDERLAY\n"
 	  "\n"
 	  "For an overlay address: the underlay host it lives on and its slice.\n"
 	  "For an underlay address: the slice that host owns.  The first form uses\n"
-	  "the maps of the fan devices; the second computes with the given map only.\n" },
+	  "the maps of the fan devices; the second computes with the given map only.\n"
+	  "  -h, --help         this text\n" },
 	{ "config",
 	  "usage: fanctl config [FILE]\n"
 	  "\n"
 	  "Check a config file (default /etc/network/fan): one fan per line,\n"
-	  "'OVERLAY UNDERLAY [OPTION...]', '#' starts a comment; options as for up,\n"
-	  "plus 'auto' (the default: up -a brings it up) and 'off' (skip the line);\n"
-	  "'mode auto' is the mode option, not the word 'auto'.\n"
-	  "Prints each fan as understood, and each error with its line number.\n" },
+	  "'OVERLAY UNDERLAY [OPTION...]', '#' starts a comment; the options of up,\n"
+	  "and two of the file only:\n"
+	  "  auto               up and down of the whole file include it (the default)\n"
+	  "  off                up and down of the whole file leave it out\n"
+	  "('mode auto' is the mode option, not the word auto.)\n"
+	  "Prints each fan as understood, and each error with its line number.\n"
+	  "  -h, --help         this text\n" },
 	{ "docker",
 	  "usage: fanctl docker OVERLAY UNDERLAY [host-reserve N] [bridge NAME] [mtu N]\n"
 	  "                     [mode MODE]\n"
 	  "\n"
 	  "Print the Docker daemon.json (bridge, mtu, fixed-cidr) for this host's slice.\n"
-	  "UNDERLAY, MODE and the MTU as for up (mode direct: the underlay MTU); an\n"
-	  "address not on this host needs 'mtu N'.\n" },
+	  "OVERLAY, UNDERLAY (also -o, -u), the options and the MTU as for up (mode\n"
+	  "direct: the underlay MTU); up's other options are an error.  An address\n"
+	  "not on this host needs 'mtu N'.\n"
+	  "  -h, --help         this text\n" },
 	{ "cni",
 	  "usage: fanctl cni OVERLAY UNDERLAY [host-reserve N] [bridge NAME] [mtu N]\n"
 	  "                  [mode MODE]\n"
 	  "\n"
 	  "Print a CNI conflist (bridge plugin on the fan bridge, host-local IPAM on\n"
-	  "this host's slice).  UNDERLAY, MODE and the MTU as for up (mode direct: the\n"
-	  "underlay MTU); an address not on this host needs 'mtu N'.\n" },
+	  "this host's slice).  OVERLAY, UNDERLAY (also -o, -u), the options and the\n"
+	  "MTU as for up (mode direct: the underlay MTU); up's other options are an\n"
+	  "error.  An address not on this host needs 'mtu N'.\n"
+	  "  -h, --help         this text\n" },
 	{ NULL, NULL },
 };
 
@@ -114,7 +137,7 @@ static const char main_help[] =
 	"commands:\n"
 	"  up OVERLAY UNDERLAY [OPTION...]   bring a fan up (or: up -a)\n"
 	"  down OVERLAY UNDERLAY             take a fan down (or: down -a, down -e)\n"
-	"  show [--json]                     list fans, devices and counters\n"
+	"  show [-j]                         list fans, devices and counters\n"
 	"  map ADDRESS... | ADDRESS O U      which host/slice an address maps to\n"
 	"  config [FILE]                     check /etc/network/fan\n"
 	"  docker OVERLAY UNDERLAY           print a Docker daemon.json\n"

@@ -8,7 +8,7 @@
  *	ip saddr SLICE ip daddr != OVERLAY masquerade comment "fanctl O S"
  *
  *	chains raw-prerouting, raw-output (type filter, priority raw):
- *	ip protocol ipip ip saddr UNDERLAY ip daddr UNDERLAY notrack
+ *	ip protocol 4 ip saddr UNDERLAY ip daddr UNDERLAY notrack
  *	comment "fanctl O S"
  *
  * The notrack rules (option notrack) keep conntrack off the fan's outer
@@ -110,7 +110,7 @@ static void build_masq(const struct fan_conf *c, char *buf, size_t len)
 		 prefix_str(c->map.overlay, c->map.overlay_len, o));
 }
 
-/* ip protocol ipip ip saddr UNDERLAY ip daddr UNDERLAY notrack */
+/* ip protocol 4 (IPIP) ip saddr UNDERLAY ip daddr UNDERLAY notrack */
 static void build_notrack(const struct fan_conf *c, char *buf, size_t len)
 {
 	char u[PFXSTR_LEN];

@@ -277,6 +277,16 @@ static const char *const use_names[] = {
 	[SPEC_EXPORT] = "docker and cni take",
 };
 
+const char *option_info(size_t i, char *short_opt, bool *fan_word, unsigned int *uses)
+{
+	if (i >= N_OPT_DEFS)
+		return NULL;
+	*short_opt = opt_defs[i].val > OPT_IFACE ? (char)opt_defs[i].val : 0;
+	*fan_word = opt_defs[i].val == OPT_FAN;
+	*uses = opt_defs[i].uses;
+	return opt_defs[i].name;
+}
+
 /* A fan option given as a bare word (Ubuntu's style), or NULL. */
 static const struct opt_def *fan_word(const char *w)
 {
