@@ -216,7 +216,7 @@ struct link_info {
 	bool is_fan;
 	uint32_t fan_link;
 	int nmaps;
-	struct fan_map_nl maps[32];
+	struct fan_map_nl maps[FAN_MAX_MAPS];	/* the kernel's limit per device */
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
 	bool have_xstats;

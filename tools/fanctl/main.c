@@ -145,7 +145,7 @@ static const char main_help[] =
 	"  help [COMMAND]                    this text, or a command's\n"
 	"\n"
 	"  -v, --verbose      say what is done\n"
-	"  -h, --help         help (also: fanctl COMMAND --help)\n"
+	"  -h, --help         help (also: fanctl COMMAND -h, fanctl COMMAND help)\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage or parse error, 2 the kernel or system refused,\n"
 	"3 down kept a fan whose bridge has ports.\n";
@@ -283,6 +283,11 @@ int main(int argc, char **argv)
 		err_msg("unknown command '%s'", argv[optind]);
 		help_for(NULL, stderr);
 		return EXIT_USAGE;
+	}
+	/* "fanctl up help", as "ip link help" */
+	if (argc - optind == 2 && !strcmp(argv[optind + 1], "help")) {
+		help_for(cmds[c].name, stdout);
+		return EXIT_OK;
 	}
 	/* argv[0] of a command is its name, as for getopt_long */
 	ret = cmds[c].fn(argc - optind, argv + optind);

@@ -536,10 +536,11 @@ int cmd_getopt(int argc, char **argv, bool *help, bool *json)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct option *lopts = json ? with_json : (const struct option[]) {
+	static const struct option help_only[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct option *lopts = json ? with_json : help_only;
 	int c;
 
 	*help = false;
