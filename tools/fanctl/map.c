@@ -66,8 +66,9 @@ static int map_pure(const char *addr, const char *ov, const char *ul)
 		return EXIT_USAGE;
 	}
 	if (!map_explain(&m, a, NULL, buf, sizeof(buf))) {
+		/* no refusal of the system: exit 2 is for those */
 		err_msg("%s is in neither %s nor %s", addr, ov, ul);
-		return EXIT_SYSTEM;
+		return EXIT_USAGE;
 	}
 	fputs(buf, stdout);
 	return EXIT_OK;
@@ -130,7 +131,7 @@ int cmd_map(int argc, char **argv)
 		}
 		if (!hits) {
 			err_msg("%s is in no configured map", argv[i]);
-			ret = EXIT_SYSTEM;
+			ret = EXIT_USAGE;
 		}
 	}
 	state_free(&st);

@@ -141,8 +141,6 @@ static void show_table(struct fan_state *st, struct row *rows, int n)
 			printf("\n");
 		}
 	}
-	if (!n && !nfan)
-		printf("(no fans)\n");
 }
 
 static void show_json(struct fan_state *st, struct row *rows, int n)
