@@ -110,6 +110,12 @@ const char *ip_str(uint32_t addr, char *buf);
 const char *prefix_str(uint32_t addr, unsigned int len, char *buf);
 #define IPSTR_LEN	INET_ADDRSTRLEN
 #define PFXSTR_LEN	20
+/* -j, -p before the command: JSON output, pretty (else on one line) */
+extern bool json_output, json_pretty;
+/* @s as a JSON string: escaped, and valid UTF-8 (U+FFFD for what is not). */
+void json_str(FILE *f, const char *s);
+/* Print the JSON text @s on one line, or with @pretty indented by 2. */
+void json_print(const char *s, bool pretty, FILE *f);
 /* The worse of two exit codes: 2 over 1 over 3 (a fan kept) over 0. */
 int exit_worse(int a, int b);
 

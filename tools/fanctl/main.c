@@ -85,8 +85,9 @@ static const struct help helps[] = {
 	  "List the fans (bridge, overlay, underlay, slice, MTU, device, mode, flags;\n"
 	  "mode auto:direct is what auto picked) and every fan device with its maps\n"
 	  "and their modes, packet counters and drops by reason.\n"
-	  "  -j, --json         machine-readable output (schema in fanctl(8));\n"
-	  "                     also the word json\n"
+	  "  -j, --json         machine-readable output (schema in fanctl(8)), on\n"
+	  "                     one line (fanctl -p show -j: indented); also the\n"
+	  "                     word json, and fanctl -j show\n"
 	  "  -h, --help         this text\n" },
 	{ "map",
 	  "usage: fanctl map ADDRESS...\n"
@@ -129,7 +130,7 @@ static const struct help helps[] = {
 };
 
 static const char main_help[] =
-	"usage: fanctl [-v] COMMAND [ARGS]\n"
+	"usage: fanctl [-v] [-j [-p]] COMMAND [ARGS]\n"
 	"\n"
 	"Fan networking: an overlay prefix mapped onto the underlay, IPIP (or, on a\n"
 	"flat underlay, mode direct: no header) to the host an overlay address maps to.\n"
@@ -145,6 +146,8 @@ static const char main_help[] =
 	"  help [COMMAND]                    this text, or a command's\n"
 	"\n"
 	"  -v, --verbose      say what is done\n"
+	"  -j, --json         JSON output (show), on one line\n"
+	"  -p, --pretty       JSON output indented\n"
 	"  -h, --help         help (also: fanctl COMMAND -h, fanctl COMMAND help)\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage or parse error, 2 the kernel or system refused,\n"
@@ -234,16 +237,24 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, c, ret;
 
 	/* "+": the options before the command; the command reads its own */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+hv", lopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+hjpv", lopts, NULL)) != -1) {
 		switch (o) {
 		case 'v':
 			verbose = true;
+			break;
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			json_pretty = true;
 			break;
 		case 'h':
 			help_for(NULL, stdout);
