@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ["up", "down", "show", "map", "config", "docker", "cni"]
+COMMANDS = ["up", "down", "show", "map", "config", "docker", "cni", "showconf", "syncconf"]
 DASHED = re.compile(r"(?<![\w-])(--?[a-z][a-z-]*)")
 
 

@@ -347,6 +347,9 @@ int cmd_map(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_docker(int argc, char **argv);
 int cmd_cni(int argc, char **argv);
+/* sync.c: the running fans as config lines; a config file made so */
+int cmd_showconf(int argc, char **argv);
+int cmd_syncconf(int argc, char **argv);
 
 /* up.c / down.c building blocks */
 int fan_up(const struct fan_spec *spec);

@@ -126,6 +126,22 @@ static const struct help helps[] = {
 	  "MTU as for up (mode direct: the underlay MTU); up's other options are an\n"
 	  "error.  An address not on this host needs 'mtu N'.\n"
 	  "  -h, --help         this text\n" },
+	{ "showconf",
+	  "usage: fanctl showconf\n"
+	  "\n"
+	  "Print the fans fanctl made as config lines (OVERLAY LOCAL/LEN and the\n"
+	  "options they were brought up with), as wg showconf: lines that the\n"
+	  "config file, and syncconf, bring up again.\n"
+	  "  -h, --help         this text\n" },
+	{ "syncconf",
+	  "usage: fanctl syncconf FILE\n"
+	  "\n"
+	  "Make the running fans those of FILE (a config file), as wg syncconf: bring\n"
+	  "up its fans not marked 'off', and take down fanctl's fans it does not\n"
+	  "have or has with other options (then brought up as it says).  Nothing is\n"
+	  "done if FILE has an error or one of its fans does not resolve here.  A fan\n"
+	  "whose bridge has ports is kept (exit 3), as by down.\n"
+	  "  -h, --help         this text\n" },
 	{ NULL, NULL },
 };
 
@@ -143,6 +159,8 @@ static const char main_help[] =
 	"  config [FILE]                     check /etc/network/fan\n"
 	"  docker OVERLAY UNDERLAY           print a Docker daemon.json\n"
 	"  cni OVERLAY UNDERLAY              print a CNI conflist\n"
+	"  showconf                          the running fans as config lines\n"
+	"  syncconf FILE                     make the running fans those of FILE\n"
 	"  help [COMMAND]                    this text, or a command's\n"
 	"\n"
 	"  -v, --verbose      say what is done\n"
@@ -229,6 +247,8 @@ static const struct {
 	{ "config", cmd_config },
 	{ "docker", cmd_docker },
 	{ "cni", cmd_cni },
+	{ "showconf", cmd_showconf },
+	{ "syncconf", cmd_syncconf },
 	{ NULL, NULL },
 };
 
