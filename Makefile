@@ -9,6 +9,8 @@
 #   make check           unit tests + the VM selftests on every kernel
 #   make demo            boots a VM: three fan hosts with containers
 #   make bench           the benchmark suite in the VM
+#   make bench-rdma      RDMA (soft-RoCE) host to host vs container to
+#                        container over the fan, and TCP over the fan: two VMs
 #   make deps            installs what the above need (Debian 12, root)
 #   make install         fan.ko into /lib/modules, fanctl into PREFIX,
 #                        link_fan.so into ip's IP_LIB_DIR (if ip fits it)
@@ -37,8 +39,8 @@ KBUILD_EXTRA ?= $(if $(W),W=$(W)) $(if $(C),C=$(C))
 MODULE_SRCS := Kbuild $(wildcard kernel/*.c kernel/*.h) \
 	       include/uapi/linux/if_fan.h include/fan/fan_map.h
 
-.PHONY: all module modules fanctl unit check check-vm demo bench deps \
-	iproute2 install uninstall clean lint checkpatch dkms-tree dkms-install \
+.PHONY: all module modules fanctl unit check check-vm demo bench bench-rdma deps \
+	iproute2 install uninstall clean lint lint-build checkpatch dkms-tree dkms-install \
 	dkms-uninstall \
 	debug-kernel debug-modules check-debug print-debug-tests fuzz
 
@@ -75,8 +77,13 @@ $(BUILD)/modules/%/fan.ko: $(MODULE_SRCS) $(wildcard selftests/ipoib_emu/*)
 unit:
 	$(MAKE) -C selftests/unit run
 
-# Lint every kernel: W=1, sparse, checkpatch --strict.
-lint:
+# Lint every kernel: W=1, sparse, checkpatch --strict.  lint-build is
+# the per-kernel part (scripts/check.sh runs it in a suite's chroot too).
+lint: lint-build
+	@$(MAKE) -s checkpatch
+	@scripts/lint-selftests.sh
+
+lint-build:
 	@set -e; for k in $(KVERS); do \
 		rm -rf $(BUILD)/lint/$$k; mkdir -p $(BUILD)/lint/$$k; \
 		cp -r Kbuild kernel include $(BUILD)/lint/$$k/; \
@@ -89,8 +96,6 @@ lint:
 		if grep -E 'warning|error' $(BUILD)/lint/$$k.log; then \
 			echo "lint: warnings against $$k"; exit 1; fi; \
 	done
-	@$(MAKE) -s checkpatch
-	@scripts/lint-selftests.sh
 
 checkpatch:
 	@scripts/checkpatch.sh kernel/*.c kernel/*.h include/fan/fan_map.h \
@@ -104,6 +109,9 @@ demo: deps
 
 bench: deps
 	@scripts/bench.sh
+
+bench-rdma: deps modules fanctl
+	@selftests/rdma/bench.sh
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps.sh; \

@@ -10,10 +10,43 @@
 #include <linux/netdevice.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/netlink.h>
 #include <net/route.h>
 #include <net/ip_tunnels.h>
 #ifdef FAN_HAVE_FLOWI4_DSCP
 #include <net/inet_dscp.h>
+#endif
+
+/*
+ * Netlink policy and checks: NLA_BE32 (5.19) only differs from NLA_U32 in
+ * range checks, which the fan does not use.  NL_REQ_ATTR_CHECK() (6.0)
+ * also names the missing attribute to the caller; before, the extack
+ * message alone says what is missing.
+ */
+#ifndef FAN_HAVE_NLA_BE32
+#define NLA_BE32 NLA_U32
+#endif
+
+static inline bool fan_compat_attr_missing(struct netlink_ext_ack *extack,
+					   const struct nlattr *nest,
+					   struct nlattr **tb, int type)
+{
+#ifdef NL_REQ_ATTR_CHECK
+	return NL_REQ_ATTR_CHECK(extack, nest, tb, type);
+#else
+	return !tb[type];
+#endif
+}
+
+/*
+ * A transmit drop: per-CPU core counters since 5.18, dev->tx_dropped
+ * (what the core reports as tx_dropped either way) before.
+ */
+#ifndef FAN_HAVE_DEV_CORE_STATS
+static inline void dev_core_stats_tx_dropped_inc(struct net_device *dev)
+{
+	atomic_long_inc(&dev->tx_dropped);
+}
 #endif
 
 /* __counted_by() annotates flexible arrays since 6.6; a no-op before. */
@@ -86,25 +119,34 @@ static inline void fan_compat_get_tstats64(struct net_device *dev,
 }
 
 /*
- * Batched namespace exit: with exit_batch_rtnl (6.10, backported to 6.1.y)
- * the core takes RTNL once for a batch of namespaces and unregisters what
- * we queue; before, exit_batch, where we take it, once per batch too.
+ * Batched namespace exit: the core takes RTNL once for a batch of
+ * namespaces and unregisters what we queue, calling exit_rtnl per
+ * namespace (6.15) or exit_batch_rtnl per batch (6.10, backported to
+ * 6.1.y; gone in 6.16); before, exit_batch, where we take it, once per
+ * batch too.
  */
-void fan_net_exit_list(struct list_head *net_list, struct list_head *kill);
+void fan_net_exit_rtnl(struct net *net, struct list_head *kill);
 
-#ifdef FAN_HAVE_EXIT_BATCH_RTNL
+#if defined(FAN_HAVE_EXIT_RTNL)
+/* .exit_rtnl is fan_net_exit_rtnl() itself. */
+#elif defined(FAN_HAVE_EXIT_BATCH_RTNL)
 static inline void fan_compat_net_exit_batch_rtnl(struct list_head *net_list,
 						  struct list_head *kill)
 {
-	fan_net_exit_list(net_list, kill);
+	struct net *net;
+
+	list_for_each_entry(net, net_list, exit_list)
+		fan_net_exit_rtnl(net, kill);
 }
 #else
 static inline void fan_compat_net_exit_batch(struct list_head *net_list)
 {
+	struct net *net;
 	LIST_HEAD(kill);
 
 	rtnl_lock();
-	fan_net_exit_list(net_list, &kill);
+	list_for_each_entry(net, net_list, exit_list)
+		fan_net_exit_rtnl(net, &kill);
 	unregister_netdevice_many(&kill);
 	rtnl_unlock();
 }

@@ -26,19 +26,19 @@ static int __net_init fan_net_init(struct net *net)
  * under one RTNL (compat.h): container hosts tear down many namespaces,
  * most with no fan device.  RTNL held.
  */
-void fan_net_exit_list(struct list_head *net_list, struct list_head *kill)
+void fan_net_exit_rtnl(struct net *net, struct list_head *kill)
 {
 	struct fan_dev *fan, *next;
-	struct net *net;
 
-	list_for_each_entry(net, net_list, exit_list)
-		list_for_each_entry_safe(fan, next, &fan_pernet(net)->devs, list)
-			unregister_netdevice_queue(fan->dev, kill);
+	list_for_each_entry_safe(fan, next, &fan_pernet(net)->devs, list)
+		unregister_netdevice_queue(fan->dev, kill);
 }
 
 static struct pernet_operations fan_net_ops = {
 	.init	= fan_net_init,
-#ifdef FAN_HAVE_EXIT_BATCH_RTNL
+#if defined(FAN_HAVE_EXIT_RTNL)
+	.exit_rtnl = fan_net_exit_rtnl,
+#elif defined(FAN_HAVE_EXIT_BATCH_RTNL)
 	.exit_batch_rtnl = fan_compat_net_exit_batch_rtnl,
 #else
 	.exit_batch = fan_compat_net_exit_batch,

@@ -46,10 +46,10 @@ static int fan_parse_map(const struct nlattr *nla, struct fan_map *map,
 	if (err)
 		return err;
 
-	if (NL_REQ_ATTR_CHECK(extack, nla, tb, IFLA_FAN_MAP_OVERLAY) ||
-	    NL_REQ_ATTR_CHECK(extack, nla, tb, IFLA_FAN_MAP_OVERLAY_LEN) ||
-	    NL_REQ_ATTR_CHECK(extack, nla, tb, IFLA_FAN_MAP_UNDERLAY) ||
-	    NL_REQ_ATTR_CHECK(extack, nla, tb, IFLA_FAN_MAP_UNDERLAY_LEN)) {
+	if (fan_compat_attr_missing(extack, nla, tb, IFLA_FAN_MAP_OVERLAY) ||
+	    fan_compat_attr_missing(extack, nla, tb, IFLA_FAN_MAP_OVERLAY_LEN) ||
+	    fan_compat_attr_missing(extack, nla, tb, IFLA_FAN_MAP_UNDERLAY) ||
+	    fan_compat_attr_missing(extack, nla, tb, IFLA_FAN_MAP_UNDERLAY_LEN)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "a map needs overlay, underlay and both prefix lengths");
 		return -EINVAL;

@@ -19,7 +19,8 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ["up", "down", "show", "map", "config", "docker", "cni", "showconf", "syncconf"]
+COMMANDS = ["up", "down", "show", "map", "config", "docker", "cni", "incus", "showconf",
+            "syncconf"]
 DASHED = re.compile(r"(?<![\w-])(--?[a-z][a-z-]*)")
 
 

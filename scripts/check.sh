@@ -13,8 +13,20 @@
 # expects it on that kernel and underlay; a VM that dies counts every test
 # it did not report as failed.
 #
-# Environment: KVERS (kernels, default: all with headers), FAN_TESTS (a
-# subset of selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
+# The kernels: those installed on this machine (6.1 and 6.12) and one
+# from each other Debian suite in FAN_CHROOTS (default "bullseye sid":
+# 5.10 and the newest), built against in a chroot of its suite
+# (scripts/kernel-chroot.sh, cached in /var/cache/fan-chroots).  The
+# tiers: FAN_FULL_KERNELS (default: the newest installed one) and the
+# debug kernel run every test, the other kernels the core
+# (CORE_TESTS in selftests/Makefile), the veth underlay its tests on
+# the newest installed kernel; the RDMA test (two VMs, selftests/rdma)
+# runs on the installed kernels.
+#
+# Environment: KVERS (kernels, default: all with headers), FAN_CHROOTS
+# (suites; empty: none), FAN_FULL_KERNELS, FAN_RDMA (0: no RDMA pair
+# runs; 1: them too when FAN_TESTS is set), FAN_TESTS (a subset of
+# selftests), FAN_UNDERLAYS (default "ib veth"), FAN_VM_JOBS
 # (VMs at once, default: the host's CPUs), FAN_DEBUG=0 (no debug kernel),
 # DEBUG_TESTS (the tests it runs; the Makefile's default "all" is every
 # one), DEBUG_VMS (VMs that share them, default 2), FUZZ_SECONDS (per
@@ -83,6 +95,15 @@ failure_details()
 }
 
 start=$(date +%s)
+# The other suites' chroots, made (or found in the cache) in the
+# background: on a fresh machine that is mostly download and unpacking,
+# beside the builds below and the debug kernel's.
+chroot_suites=${FAN_CHROOTS-$(scripts/kernel-chroot.sh --list)}
+declare -A chroot_pid=()
+for suite in $chroot_suites; do
+	scripts/kernel-chroot.sh "$suite" > "$out/chroot-$suite.log" 2>&1 < /dev/null &
+	chroot_pid[$suite]=$!
+done
 step "build fan.ko for: $kvers" "$out/build.log" make modules KVERS="$kvers"
 step "build fanctl and link_fan.so" "$out/fanctl.log" make fanctl iproute2
 
@@ -97,6 +118,27 @@ if [ "${FAN_DEBUG:-1}" != 0 ] &&
 	# shellcheck source=/dev/null
 	debug=$(. "$(scripts/debug-kernel.sh --env-file)"; echo "$KVER")
 fi
+
+# Each suite's kernel: fan.ko and ipoib_emu.ko built in its chroot (the
+# repository is bind-mounted there, so they land in build/modules/KVER).
+chroot_kvers=
+declare -A chroot_of=() kimg_of=() kmoddir_of=()
+for suite in $chroot_suites; do
+	echo "== chroot $suite (scripts/kernel-chroot.sh, log: $out/chroot-$suite.log)"
+	if ! wait "${chroot_pid[$suite]}"; then
+		tail -30 "$out/chroot-$suite.log"
+		result fail "the $suite chroot and its kernel (log: $out/chroot-$suite.log)"
+		continue
+	fi
+	# shellcheck source=/dev/null
+	envs=$(. "$(scripts/kernel-chroot.sh --env-file "$suite")" &&
+	       echo "$KVER $KIMG $KMODDIR")
+	read -r k ki km <<< "$envs"
+	step "build fan.ko for: $k (in the $suite chroot)" "$out/build-$suite.log" \
+		scripts/kernel-chroot.sh --run "$suite" make modules KVERS="$k" || continue
+	chroot_of[$k]=$suite kimg_of[$k]=$ki kmoddir_of[$k]=$km
+	chroot_kvers+="$k "
+done
 
 # The VM runs, as "KVER UNDERLAY TESTSET LOGNAME".  On each Debian kernel
 # the first underlay runs every test, the others only the tests whose
@@ -115,6 +157,7 @@ fi
 suite=$(make -s -C selftests list | tr '\n' ' ')
 all_tests=${FAN_TESTS:-$suite}
 ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
+core_tests=${FAN_TESTS:-$(make -s -C selftests list_core | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 [ "$debug_tests" != all ] || debug_tests=$suite
 # Longest first, so that the VMs sharing the list end close together:
@@ -129,7 +172,8 @@ by_time="fanctl_docker.sh:369 fan_churn.sh:332 fan_direct.sh:240 fan_pmtu.sh:162
 	fan_mtu.sh:65 fanctl_nat_dhcp.sh:64 fanctl_notrack.sh:40 ipoib_emu_config.sh:52
 	fanctl_mode.sh:60 fanctl_config.sh:47 fan_hostile.sh:47 fanctl_cni.sh:46
 	fanctl_ifupdown.sh:46 fanctl_busy.sh:60 fan_regfail.sh:60 fan_netns_exit.sh:50
-	fan_vti.sh:40 fan_bcast.sh:40 fan_iproute2.sh:45 fanctl_podman.sh:335 fan_txerr.sh:20 vm_smoke.sh:26"
+	fan_vti.sh:40 fan_bcast.sh:40 fan_iproute2.sh:45 fanctl_podman.sh:335 fan_txerr.sh:20 vm_smoke.sh:26
+	fanctl_incus.sh:500 fan_iproute2_suites.sh:450"
 declare -A known=()
 for e in $by_time; do known[${e%:*}]=1; done
 ordered=()
@@ -143,20 +187,38 @@ debug_vms=${DEBUG_VMS:-2}
 jobs=${FAN_VM_JOBS:-$(nproc)}
 runs=()
 [ -z "$debug" ] || [ "$debug_vms" -lt 1 ] || runs+=("$debug ib debug:1 $debug-ib-1")
-# The first underlay (the emulated IPoIB) runs everything on every
-# kernel; the others only their underlay tests, on the newest kernel:
-# what veth changes is the underlay, not the kernel's API, and the CI
-# budget is an hour.
-first=all
+# The first underlay (the emulated IPoIB) runs everything on the full
+# kernels and the core on the others; the other underlays only their
+# underlay tests, on the newest installed kernel: what veth changes is
+# the underlay, not the kernel's API, and the CI budget is an hour.
 newest=$(echo "$kvers" | awk '{ print $NF }')
+full=" ${FAN_FULL_KERNELS:-$newest} "
+first=1
 for ul in $underlays; do
-	for k in $kvers; do
-		[ "$first" = all ] || [ "$k" = "$newest" ] || [ -n "${FAN_ALL_UNDERLAYS:-}" ] ||
-			continue
-		runs+=("$k $ul $first $k-$ul")
+	for k in $kvers $chroot_kvers; do
+		if [ -n "$first" ]; then
+			tier=core
+			[[ $full != *" $k "* ]] || tier=all
+		else
+			[ "$k" = "$newest" ] || [ -n "${FAN_ALL_UNDERLAYS:-}" ] || continue
+			tier=underlay
+		fi
+		runs+=("$k $ul $tier $k-$ul")
 	done
-	first=underlay
+	first=
 done
+# RDMA beside the fan (selftests/rdma): two VMs on one wire, each a fan
+# host with soft-RoCE, on both LTS kernels.  Not on the debug kernel:
+# two debug VMs at once for one test do not fit the hour.  The pair
+# counts as one run in FAN_VM_JOBS (its two guests mostly wait on each
+# other).
+rdma=${FAN_RDMA:-1}
+[ -z "${FAN_TESTS:-}" ] || rdma=${FAN_RDMA:-0}
+if [ "$rdma" != 0 ]; then
+	for k in $kvers; do
+		runs+=("$k eth rdma $k-rdma")
+	done
+fi
 for ((i = 2; i <= debug_vms; i++)); do
 	[ -z "$debug" ] || runs+=("$debug ib debug:$i $debug-ib-$i")
 done
@@ -167,8 +229,11 @@ mkdir -p "$claims"
 vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 {
 	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$4.log kopts=() t=2400
+	[ -z "${kimg_of[$k]:-}" ] ||
+		kopts=(--kernel-image "${kimg_of[$k]}" --moddir "${kmoddir_of[$k]}")
 	case $3 in
 	all) tests=$all_tests ;;
+	core) tests=$core_tests ;;
 	debug:*)
 		# shellcheck source=/dev/null
 		. "$(scripts/debug-kernel.sh --env-file)"
@@ -194,6 +259,24 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 		;;
 	esac
 	echo "   start: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+	if [ "$3" = rdma ]; then
+		# Its KTAP as one test file of run_tests.sh's output, so the
+		# counting below reads it the same way.
+		{
+			echo "# selftests: rdma: rdma_fan.sh"
+			selftests/rdma/run.sh -k "$k" "${kopts[@]}" --dmesg "$out/dmesg-$4.log" \
+				< /dev/null 2>&1 | sed 's/^/# /'
+			rc=${PIPESTATUS[0]}
+			if [ "$rc" -eq 0 ]; then
+				echo "ok 1 selftests: rdma: rdma_fan.sh"
+			else
+				echo "not ok 1 selftests: rdma: rdma_fan.sh # exit=$rc"
+			fi
+			echo "$rc" > "$log.rc"
+		} > "$log"
+		echo "   done: $k, underlay $ul ($3), at $(( $(date +%s) - start ))s"
+		return 0
+	fi
 	# shellcheck disable=SC2086
 	selftests/vm/run-vm.sh -k "$k" "${kopts[@]}" --timeout "$t" \
 		--dmesg "$out/dmesg-$4.log" -e FAN_UNDERLAY="$ul" -- \
@@ -226,6 +309,13 @@ step "lint: W=1 C=1 and checkpatch --strict" "$out/lint.log" make lint KVERS="$k
 # shellcheck disable=SC2086 # one argument per kernel
 step "dkms add, build and install (private trees) for: $kvers" "$out/dkms.log" \
 	scripts/dkms-check.sh $kvers
+for k in $chroot_kvers; do
+	suite=${chroot_of[$k]}
+	step "lint: W=1 C=1 against $k (in the $suite chroot)" "$out/lint-$suite.log" \
+		scripts/kernel-chroot.sh --run "$suite" make lint-build KVERS="$k"
+	step "dkms add, build and install (private trees) for: $k (in the $suite chroot)" \
+		"$out/dkms-$suite.log" scripts/kernel-chroot.sh --run "$suite" scripts/dkms-check.sh "$k"
+done
 
 echo "== unit tests"
 if make -C selftests/unit run > "$out/unit.log" 2>&1; then
@@ -279,13 +369,13 @@ skip_expected()	# KVER UNDERLAY TEST SUBTEST
 ktap_skips()
 {
 	awk '
-		/^# selftests: net: / { t = $4 }
+		/^# selftests: [a-z]+: / { t = $4 }
 		/^# ok [0-9]+ .* # SKIP/ {
 			s = $0; sub(/^# ok [0-9]+ /, "", s)
 			r = s; sub(/ # SKIP.*/, "", s); sub(/.* # SKIP ?/, "", r)
 			printf "%s\t%s\t%s\n", t, s, r
 		}
-		/^ok [0-9]+ selftests: net: .* # SKIP/ && !/# SKIP taken by another VM/ {
+		/^ok [0-9]+ selftests: [a-z]+: .* # SKIP/ && !/# SKIP taken by another VM/ {
 			r = $0; sub(/.* # SKIP ?/, "", r)
 			printf "%s\t-\t%s\n", $5, r
 		}' "$1"
@@ -320,7 +410,12 @@ for r in "${runs[@]}"; do
 	# The debug VMs share one list: their lost tests are counted below.
 	r_lost=0
 	if [ "${3%%:*}" != debug ]; then
-		case $3 in all) planned=$(wc -w <<< "$all_tests") ;; *) planned=$(wc -w <<< "$ul_tests") ;; esac
+		case $3 in
+		all) planned=$(wc -w <<< "$all_tests") ;;
+		core) planned=$(wc -w <<< "$core_tests") ;;
+		rdma) planned=0 ;;	# its verdict line is written whatever happens
+		*) planned=$(wc -w <<< "$ul_tests") ;;
+		esac
 		reported=$(grep -cE '^(not )?ok [0-9]+ ' "$log")
 		r_lost=$((planned + 1 - reported))
 		[ "$r_lost" -gt 0 ] || r_lost=0
@@ -371,7 +466,7 @@ for log in "${lost[@]}"; do
 	tail -40 "$log"
 done
 echo
-echo "make check: $(( $(date +%s) - start ))s on kernels: $kvers${debug:+ and the debug kernel $debug}"
+echo "make check: $(( $(date +%s) - start ))s on kernels: $kvers$chroot_kvers${debug:+and the debug kernel $debug}"
 for s in "${skips[@]}"; do
 	echo "skipped (expected): $s"
 done

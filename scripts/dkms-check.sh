@@ -10,7 +10,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 top=$PWD
-base=$top/build/dkms
+# A tree per kernel list, so the chroots' runs do not wipe each other.
+base=$top/build/dkms/$(echo "$*" | tr " " +)
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 [ -n "$ver" ] || { echo "dkms-check: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
 [ $# -gt 0 ] || { echo "usage: $0 KVER..." >&2; exit 2; }
@@ -24,7 +25,11 @@ opts=(--sourcetree "$base/src" --dkmstree "$base/tree" --installtree "$base/inst
 dkms add -m fan -v "$ver" "${opts[@]}"
 for k in "$@"; do
 	echo "== dkms build and install of fan $ver for $k"
+	# Newer dkms looks for the headers under --installtree (older ones
+	# in /lib/modules, and --kernelsourcedir makes those "prepare" the
+	# headers tree, wiping its generated files).
 	mkdir -p "$base/install/$k"
+	ln -sfn "/lib/modules/$k/build" "$base/install/$k/build"
 	dkms build -m fan -v "$ver" -k "$k" "${opts[@]}"
 	dkms install -m fan -v "$ver" -k "$k" "${opts[@]}" --force
 	ko=$(find "$base/install/$k" -name 'fan.ko*' | head -n 1)

@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=7
+version=9
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -63,10 +63,15 @@ pkgs=(
 	iproute2 iputils-ping iperf3 ethtool nftables dnsmasq-base tcpdump
 	ifupdown containernetworking-plugins jq python3 gnuplot-nox
 	socat netcat-openbsd procps psmisc
+	# RDMA next to the fan (selftests/rdma): soft-RoCE's user side, verbs
+	# and rdma_cm tools, perftest; the rdma tool is iproute2's
+	rdma-core ibverbs-providers ibverbs-utils rdmacm-utils perftest
 	# container engines: Docker and Podman (rootful, its CNI backend)
 	docker.io podman
 	# kernel sources (checkpatch.pl, debug kernel)
 	linux-source-6.12
+	# the other suites' kernels are built against in their own chroots
+	debootstrap
 	# 6.1 LTS, bookworm
 	linux-image-amd64 linux-headers-amd64
 	dkms
@@ -87,5 +92,23 @@ if [ -z "$bpo_img" ] || [ -z "$bpo_hdr" ]; then
 fi
 apt-get install "${apt_opts[@]}" --no-install-recommends -t bookworm-backports \
 	"$bpo_img" "$bpo_hdr"
+
+# Incus (fanctl_incus.sh): the daemon and client only.  "incus" would pull
+# qemu-system-x86 from backports (for VMs) over bookworm's.  Each test host
+# runs its own incusd; none may start on this machine, so invoke-rc.d is
+# told no (exit 101) during the install, unless a policy-rc.d is there; the
+# units it enables (incus.socket, incus-startup) start one only on use.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# install-deps.sh: no daemon starts during the install\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
+rc=0
+apt-get install "${apt_opts[@]}" --no-install-recommends -t bookworm-backports \
+	incus-base || rc=$?
+[ -z "$own_policy" ] || rm -f "$policy"
+[ "$rc" = 0 ] || exit "$rc"
 
 echo "$version" > "$stamp"

@@ -50,14 +50,11 @@
 #include <linux/skbuff.h>
 #include <linux/u64_stats_sync.h>
 #include <net/gro_cells.h>
-/* skb_gso_validate_network_len() moved to <net/gso.h> in 6.5 (see Kbuild). */
-#ifdef IPOIB_EMU_HAVE_NET_GSO_H
-#include <net/gso.h>
-#endif
 #include <net/icmp.h>
 #include <net/ip.h>
 #include <net/rtnetlink.h>
 
+#include "compat.h"
 #include "ipoib_emu.h"
 
 #define DRV_NAME "ipoib_emu"
@@ -330,7 +327,7 @@ static void ipoib_emu_deliver(struct ipoib_emu_priv *to, struct sk_buff *skb,
 
 	/* The receiver's copy leaves the sender: no socket, no dst, no ct. */
 	skb_orphan(skb);
-	if (____dev_forward_skb(dev, skb, false))
+	if (ipoib_emu_forward_prep(dev, skb))
 		return;
 
 	/* We rewrite the pseudo header room in front of skb->data. */
@@ -1054,9 +1051,9 @@ static int ipoib_emu_validate(struct nlattr *tb[], struct nlattr *data[],
 	return 0;
 }
 
-static int ipoib_emu_newlink(struct net *src_net, struct net_device *dev,
-			     struct nlattr *tb[], struct nlattr *data[],
-			     struct netlink_ext_ack *extack)
+int ipoib_emu_newlink(struct net *src_net, struct net_device *dev,
+		      struct nlattr *tb[], struct nlattr *data[],
+		      struct netlink_ext_ack *extack)
 {
 	struct ipoib_emu_priv *priv = netdev_priv(dev);
 	bool connected = READ_ONCE(default_connected);
@@ -1212,7 +1209,7 @@ static struct rtnl_link_ops ipoib_emu_link_ops __read_mostly = {
 	.priv_size	= sizeof(struct ipoib_emu_priv),
 	.setup		= ipoib_emu_setup,
 	.validate	= ipoib_emu_validate,
-	.newlink	= ipoib_emu_newlink,
+	.newlink	= ipoib_emu_compat_newlink,
 	.dellink	= ipoib_emu_dellink,
 	.changelink	= ipoib_emu_changelink,
 	.get_size	= ipoib_emu_get_size,

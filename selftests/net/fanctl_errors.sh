@@ -122,7 +122,7 @@ test_help()
 {
 	local bad=0 c
 	expect_rc 0 "$FANCTL" --help || bad=1
-	for c in up down show map config docker cni showconf syncconf; do
+	for c in up down show map config docker cni incus showconf syncconf; do
 		expect_rc 0 "$FANCTL" $c --help || bad=1
 		echo "$out" | grep -q "^usage: fanctl $c" || { echo "$c --help: $out"; bad=1; }
 		expect_rc 0 "$FANCTL" help $c || bad=1

@@ -7,9 +7,9 @@
 # underlay's in mode direct, 20 less in ipip), auto picking direct on a
 # flat underlay and ipip where ib0's subnet is narrower than the map's
 # underlay, the marker carrying the mode through down and up again, ipip
-# and direct maps on separate fan devices, fanctl docker and cni following
-# the mode, the config file, and bad mode words refused with nothing
-# changed.
+# and direct maps on separate fan devices, fanctl docker, cni and incus
+# following the mode, the config file, and bad mode words refused with
+# nothing changed.
 #
 # The subtests direct_up, auto_flat, direct_datapath and direct_mixed need
 # a fan.ko with direct mode (IFLA_FAN_MAP_MODE); on a module without it
@@ -283,6 +283,10 @@ test_docker_cni_mtu()
 		fail "cni: $out"
 		return 1
 	fi
+	expect_rc 0 f1 incus $OV ib0/16 mode direct || return 1
+	echo "$out" | grep -qx "    mtu: \"$ul\"" || fail "incus mode direct: $out" || return 1
+	expect_rc 0 f1 incus $OV ib0/16 || return 1
+	echo "$out" | grep -qx "    mtu: \"$((ul - 20))\"" || fail "incus: $out" || return 1
 	# not flat: auto is ipip
 	ib0_prefix "$H1" 24 || return 1
 	expect_rc 0 f1 docker $OV ib0/16 mode auto || return 1

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fanctl unit tests: Docker and CNI JSON, Docker fixed-cidr, dhcp range. */
+/* fanctl unit tests: Docker and CNI JSON, Incus profile, Docker fixed-cidr, dhcp range, JSON text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +125,34 @@ static void test_cni_golden(void **state)
 		"    }\n"
 		"  ]\n"
 		"}\n");
+}
+
+static void test_incus_golden(void **state)
+{
+	struct fan_conf c;
+	char buf[1024];
+
+	(void)state;
+	conf(&c, "250.0.0.0/8", "10.7.3.4/16", IP(10, 7, 3, 4), 5, 2024);
+	assert_int_equal(incus_yaml(&c, buf, sizeof(buf)), 0);
+	assert_string_equal(buf,
+		"description: fan bridge fan-250-3-4, slice 250.3.4.0/24, MTU 2024 (fanctl incus)\n"
+		"config: {}\n"
+		"devices:\n"
+		"  eth0:\n"
+		"    type: nic\n"
+		"    nictype: bridged\n"
+		"    parent: fan-250-3-4\n"
+		"    mtu: \"2024\"\n"
+		"    name: eth0\n");
+	/* a /18 slice, another MTU */
+	conf(&c, "100.64.0.0/10", "10.1.1.0/24", IP(10, 1, 1, 77), 1, 65000);
+	assert_int_equal(incus_yaml(&c, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "slice 100.83.64.0/18, MTU 65000"));
+	assert_non_null(strstr(buf, "    parent: fan-100-83-64\n"));
+	assert_non_null(strstr(buf, "    mtu: \"65000\"\n"));
+	/* too small a buffer is an error, not a truncated document */
+	assert_int_equal(incus_yaml(&c, buf, 60), -1);
 }
 
 /* Minimal JSON well-formedness: balanced brackets outside strings, no trailing commas. */
@@ -268,6 +296,7 @@ const struct CMUnitTest export_tests[] = {
 	cmocka_unit_test(test_docker_golden),
 	cmocka_unit_test(test_docker_fixed_cidr),
 	cmocka_unit_test(test_cni_golden),
+	cmocka_unit_test(test_incus_golden),
 	cmocka_unit_test(test_json_shapes),
 	cmocka_unit_test(test_dhcp_range),
 };

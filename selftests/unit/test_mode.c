@@ -432,17 +432,21 @@ static void test_mode_export(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fan_conf c;
-		char buf[2048], docker[64], cni[64];
+		char buf[2048], docker[64], cni[64], incus[64];
 
 		assert_int_equal(conf(&c, cases[i].opts, 2044, cases[i].v, 1), EXIT_OK);
 		snprintf(docker, sizeof(docker), "\n  \"mtu\": %s,\n", cases[i].mtu);
 		snprintf(cni, sizeof(cni), "\n      \"mtu\": %s,\n", cases[i].mtu);
+		snprintf(incus, sizeof(incus), "\n    mtu: \"%s\"\n", cases[i].mtu);
 		assert_int_equal(docker_json(&c, buf, sizeof(buf)), 0);
 		if (!strstr(buf, docker))
 			fail_msg("docker '%s': %s", cases[i].opts, buf);
 		assert_int_equal(cni_json(&c, buf, sizeof(buf)), 0);
 		if (!strstr(buf, cni))
 			fail_msg("cni '%s': %s", cases[i].opts, buf);
+		assert_int_equal(incus_yaml(&c, buf, sizeof(buf)), 0);
+		if (!strstr(buf, incus))
+			fail_msg("incus '%s': %s", cases[i].opts, buf);
 	}
 }
 

@@ -29,6 +29,11 @@ usage: $0 [options] -- COMMAND [ARGS...]
   --dmesg FILE         save the guest kernel log to FILE
   -e NAME=VALUE        set an environment variable for COMMAND (repeatable;
                        FAN_* and KSFT_* variables are passed through anyway)
+  --peer-nic listen:SOCKET|connect:SOCKET
+                       a virtio-net NIC (eth0 in the guest; virtio_net is
+                       not loaded) wired to another VM's over the unix
+                       socket SOCKET: one VM listens, the other connects
+                       once it does (run-vm-pair.sh)
   -v                   show the kernel console during boot
 environment: FAN_VM_APPEND (extra kernel arguments), FAN_VM_ACCEL (default
   tcg,thread=single; tcg for multi-threaded TCG), FAN_VM_CPU (default
@@ -53,6 +58,7 @@ timeout=1200
 dmesg_out=
 verbose=0
 envs=()
+peer_nic=
 
 err() { echo "run-vm: $*" >&2; exit 2; }
 # val OPTION "$@": the option's value, or a usage error.
@@ -81,6 +87,11 @@ while [ $# -gt 0 ]; do
 		v=$(val "$1" "$@") || exit 2
 		[[ "$v" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || err "-e needs NAME=VALUE, not '$v'"
 		envs+=("$v")
+		shift 2 ;;
+	--peer-nic)
+		peer_nic=$(val "$1" "$@") || exit 2
+		[[ "$peer_nic" =~ ^(listen|connect):/[^,]+$ ]] ||
+			err "--peer-nic needs listen:SOCKET or connect:SOCKET (an absolute path, no commas), not '$peer_nic'"
 		shift 2 ;;
 	-v) verbose=1; shift ;;
 	--) shift; break ;;
@@ -329,6 +340,18 @@ qemu=(qemu-system-x86_64 "${bios[@]}"
 	-fsdev "local,id=cwd,path=$cwd,$fsdev_opts"
 	-device virtio-9p-pci,fsdev=cwd,mount_tag=cwd
 )
+if [ -n "$peer_nic" ]; then
+	# The wire to a peer VM: Ethernet frames over a unix stream socket
+	# (qemu's stream backend).  Nothing leaves the machine and nothing is
+	# lost: over UDP (-netdev dgram) bursts larger than the socket's
+	# receive buffer were, and RoCE retransmitted; over TCP, Nagle and
+	# delayed ACKs held frames back 40 ms.  The two ends' MACs differ.
+	mac=01 srv=on
+	[ "${peer_nic%%:*}" = listen ] || { mac=02; srv=off; }
+	# shellcheck disable=SC2054 # commas belong to the options
+	qemu+=(-netdev "stream,id=peer,server=$srv,addr.type=unix,addr.path=${peer_nic#*:}"
+		-device "virtio-net-pci,netdev=peer,mac=52:54:00:fa:00:$mac")
+fi
 # Extra qemu options, split on blanks: make bench passes -icount
 # so guest time counts instructions, not the host's load.
 # shellcheck disable=SC2206

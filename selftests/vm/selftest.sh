@@ -27,7 +27,7 @@ fi
 top=$(cd "$here/../.." && pwd)
 
 ktap_print_header
-ktap_set_plan $((${#kvers[@]} * 5 + 2))
+ktap_set_plan $((${#kvers[@]} * 5 + 3))
 
 # The splat pattern on the lines real splats begin with (no VM needed),
 # and on the lines that must pass.
@@ -74,6 +74,21 @@ if [ "$(FAN_TAINT_NOW=$((4096 | 8192 | 512 | 128)) taint_new 4096)" = "0x280 (DW
 	ktap_test_pass "taint: W and D are new taint, O and E are not"
 else
 	ktap_test_fail "taint: W and D are new taint, O and E are not"
+fi
+
+# --peer-nic's argument is checked before anything boots (run-vm-pair.sh
+# and selftests/rdma run the option itself): a bad one is a usage error,
+# a good one is not (the command is then missing: a usage error too,
+# but a different one).
+bad=$("$here/run-vm.sh" --peer-nic listen:rel/path -- true 2>&1)
+rc_bad=$?
+good=$("$here/run-vm.sh" --peer-nic connect:/tmp/x.sock 2>&1)
+if [ "$rc_bad" = 2 ] && [ "$bad" = "run-vm: --peer-nic needs listen:SOCKET or connect:SOCKET (an absolute path, no commas), not 'listen:rel/path'" ] &&
+   [[ "$good" == usage:* ]]; then
+	ktap_test_pass "run-vm.sh --peer-nic: a relative socket path is refused, an absolute one taken"
+else
+	ktap_print_msg "exit $rc_bad: $bad"$'\n'"$good"
+	ktap_test_fail "run-vm.sh --peer-nic: a relative socket path is refused, an absolute one taken"
 fi
 
 work=$(mktemp -d "$PWD/.fan-vm-selftest.XXXXXX") || exit 1

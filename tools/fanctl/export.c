@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fanctl docker / fanctl cni: print the Docker daemon.json and the CNI
- * conflist that put containers on this host's slice.
+ * fanctl docker / fanctl cni / fanctl incus: print the Docker daemon.json,
+ * the CNI conflist and the Incus profile that put containers on this
+ * host's slice.
  *
  * Docker "fixed-cidr": Docker never hands out its bridge's own address
  * (.1), so with host-reserve 1 the whole slice is used; with a larger
@@ -99,6 +100,33 @@ int cni_json(const struct fan_conf *c, char *buf, size_t len)
 }
 
 /*
+ * An Incus (or LXD) profile: a NIC bridged to the fan bridge, with the fan's
+ * MTU on both ends of the veth.  Incus does not manage the bridge, so it
+ * hands out no addresses: the instance asks fanctl's dnsmasq ("fanctl up
+ * ... dhcp"), as a cloud image does on eth0.  The MTU is a string, as
+ * "incus profile show" prints it.
+ */
+int incus_yaml(const struct fan_conf *c, char *buf, size_t len)
+{
+	char sub[PFXSTR_LEN];
+	int n;
+
+	n = snprintf(buf, len,
+		     "description: fan bridge %s, slice %s, MTU %u (fanctl incus)\n"
+		     "config: {}\n"
+		     "devices:\n"
+		     "  eth0:\n"
+		     "    type: nic\n"
+		     "    nictype: bridged\n"
+		     "    parent: %s\n"
+		     "    mtu: \"%u\"\n"
+		     "    name: eth0\n",
+		     c->bridge, prefix_str(c->slice, c->slice_len, sub), c->mtu,
+		     c->bridge, c->mtu);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/*
  * Resolve for export: on this host if possible; an UNDERLAY address that
  * is not local is computed without the system, and then needs "mtu N".
  */
@@ -179,4 +207,9 @@ int cmd_docker(int argc, char **argv)
 int cmd_cni(int argc, char **argv)
 {
 	return export_cmd(argc, argv, "cni", cni_json);
+}
+
+int cmd_incus(int argc, char **argv)
+{
+	return export_cmd(argc, argv, "incus", incus_yaml);
 }

@@ -347,6 +347,7 @@ int cmd_map(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_docker(int argc, char **argv);
 int cmd_cni(int argc, char **argv);
+int cmd_incus(int argc, char **argv);
 /* sync.c: the running fans as config lines; a config file made so */
 int cmd_showconf(int argc, char **argv);
 int cmd_syncconf(int argc, char **argv);
@@ -374,6 +375,7 @@ int config_all(const char *path, const char *iface, bool up, bool force);
 /* export.c (pure: also used by the unit tests) */
 int docker_json(const struct fan_conf *c, char *buf, size_t len);
 int cni_json(const struct fan_conf *c, char *buf, size_t len);
+int incus_yaml(const struct fan_conf *c, char *buf, size_t len);
 void docker_fixed_cidr(const struct fan_conf *c, uint32_t *net, uint8_t *len);
 
 /* map.c: one line describing @addr in @m into buf; 1 if in it */

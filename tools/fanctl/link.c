@@ -4,6 +4,7 @@
  * counters) and the slice bridge.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -152,11 +153,19 @@ static int parse_link(const struct nlmsghdr *nlh, struct link_info *li)
 		li->mtu = mnl_attr_get_u32(a.tb[IFLA_MTU]);
 	if (a.tb[IFLA_MASTER])
 		li->master = (int)mnl_attr_get_u32(a.tb[IFLA_MASTER]);
+	/*
+	 * The struct grows at its end (5.19 added rx_otherhost_dropped):
+	 * an older kernel sends less than our headers' size, a newer one
+	 * more.  Take what both know, as ip does; the rest stays zero.
+	 */
 	if (a.tb[IFLA_STATS64] &&
-	    mnl_attr_get_payload_len(a.tb[IFLA_STATS64]) >= sizeof(struct rtnl_link_stats64)) {
-		struct rtnl_link_stats64 st;
+	    mnl_attr_get_payload_len(a.tb[IFLA_STATS64]) >=
+	    offsetof(struct rtnl_link_stats64, tx_dropped) + sizeof(__u64)) {
+		size_t n = mnl_attr_get_payload_len(a.tb[IFLA_STATS64]);
+		struct rtnl_link_stats64 st = { 0 };
 
-		memcpy(&st, mnl_attr_get_payload(a.tb[IFLA_STATS64]), sizeof(st));
+		memcpy(&st, mnl_attr_get_payload(a.tb[IFLA_STATS64]),
+		       n < sizeof(st) ? n : sizeof(st));
 		li->rx_packets = st.rx_packets;
 		li->tx_packets = st.tx_packets;
 		li->rx_bytes = st.rx_bytes;

@@ -126,6 +126,15 @@ static const struct help helps[] = {
 	  "MTU as for up (mode direct: the underlay MTU); up's other options are an\n"
 	  "error.  An address not on this host needs 'mtu N'.\n"
 	  "  -h, --help         this text\n" },
+	{ "incus",
+	  "usage: fanctl incus OVERLAY UNDERLAY [bridge NAME] [mtu N] [mode MODE]\n"
+	  "\n"
+	  "Print an Incus (or LXD) profile: NIC eth0 bridged to the fan bridge, with\n"
+	  "the fan's MTU.  Instances take their address by DHCP: 'fanctl up ... dhcp'.\n"
+	  "OVERLAY, UNDERLAY (also -o, -u), the options and the MTU as for up (mode\n"
+	  "direct: the underlay MTU); up's other options are an error.  An address\n"
+	  "not on this host needs 'mtu N'.\n"
+	  "  -h, --help         this text\n" },
 	{ "showconf",
 	  "usage: fanctl showconf\n"
 	  "\n"
@@ -159,6 +168,7 @@ static const char main_help[] =
 	"  config [FILE]                     check /etc/network/fan\n"
 	"  docker OVERLAY UNDERLAY           print a Docker daemon.json\n"
 	"  cni OVERLAY UNDERLAY              print a CNI conflist\n"
+	"  incus OVERLAY UNDERLAY            print an Incus profile\n"
 	"  showconf                          the running fans as config lines\n"
 	"  syncconf FILE                     make the running fans those of FILE\n"
 	"  help [COMMAND]                    this text, or a command's\n"
@@ -247,6 +257,7 @@ static const struct {
 	{ "config", cmd_config },
 	{ "docker", cmd_docker },
 	{ "cni", cmd_cni },
+	{ "incus", cmd_incus },
 	{ "showconf", cmd_showconf },
 	{ "syncconf", cmd_syncconf },
 	{ NULL, NULL },

@@ -6,11 +6,25 @@
  * and looks up "<kind>_link_util".  Neither struct link_util nor the
  * helpers below are a stable ABI: they are ip's internals (ip/ip_common.h,
  * include/json_print.h, include/color.h), exported from the binary with
- * -Wl,-export-dynamic.  What is declared here was checked against
- * iproute2's sources from v5.10.0 to IP_ABI_CHECKED_MAX: the layout and
- * the signatures are the same in every release of that range.
- * check-ip.sh refuses an ip outside it, or one that does not export every
- * symbol link_fan.so imports.
+ * -Wl,-export-dynamic.  check-ip.sh refuses an ip whose release is
+ * outside IP_ABI_CHECKED_MIN..IP_ABI_CHECKED_MAX, or one that does not
+ * export every symbol link_fan.so imports.
+ *
+ * What was compared: struct link_util (ip/ip_common.h), the prototypes of
+ * the ten functions declared below and enum output_type
+ * (include/json_print.h), enum color_attr (include/color.h), struct
+ * iplink_req's buf[1024] and how ip calls the four hooks (ip/iplink.c:
+ * parse_opt inside the IFLA_INFO_DATA nest it opens; help; and
+ * ip/ipaddress.c: print_opt with tb[maxattr + 1], print_xstats with
+ * IFLA_INFO_XSTATS).  All are the same text in iproute2's git tags
+ * v5.9.0, v5.10.0, v6.1.0 and v7.1.0, in its main branch at ee2a4a86
+ * (2026-06-28, the newest at hand), and in Debian's iproute2 5.10.0-4
+ * source (bullseye: its ip -V says 5.9.0, the version.h upstream's 5.10.0
+ * tarball shipped with; none of Debian's patches touches these files).
+ * For 7.3.0 (sid) no source was at hand: its ip binary was checked
+ * instead (it exports every symbol below, and
+ * selftests/net/fan_iproute2_suites.sh drives all four hooks with it).
+ * (link_fan.so never reads what the print_color_* functions return.)
  *
  * Only the JSON/text printers are borrowed: they are what makes "ip -j"
  * and "ip -d" output one document.  Attributes are added and parsed here.
@@ -24,8 +38,9 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-/* The newest iproute2 release whose sources this file was checked with. */
-#define IP_ABI_CHECKED_MAX	"7.1"
+/* The iproute2 releases (as ip -V says them) this file was checked with. */
+#define IP_ABI_CHECKED_MIN	"5.9"
+#define IP_ABI_CHECKED_MAX	"7.3"
 
 /* ip/ip_common.h */
 struct link_util {
