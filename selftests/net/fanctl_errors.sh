@@ -55,7 +55,7 @@ test_usage_errors()
 	# an option its command would ignore is an error, not silence
 	check 1 "down takes no option 'dhcp'" down $OV ib0/16 dhcp || bad=1
 	check 1 "down takes no option '--mtu'" down $OV ib0/16 --mtu 1400 || bad=1
-	check 1 "docker and cni take no option 'nat'" docker $OV ib0/16 nat || bad=1
+	check 1 "docker, cni and incus take no option 'nat'" docker $OV ib0/16 nat || bad=1
 	check 1 "up takes no option '-f'" up -f $OV ib0/16 || bad=1
 	check 1 "unknown option '-x'" config -x || bad=1
 	check 1 "unknown option '--frob'" show --frob || bad=1

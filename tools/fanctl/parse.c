@@ -274,7 +274,7 @@ static const char *const use_names[] = {
 	[SPEC_UP] = "up takes",
 	[SPEC_CONFIG] = "a config line takes",
 	[SPEC_DOWN] = "down takes",
-	[SPEC_EXPORT] = "docker and cni take",
+	[SPEC_EXPORT] = "docker, cni and incus take",
 };
 
 const char *option_info(size_t i, char *short_opt, bool *fan_word, unsigned int *uses)
