@@ -10,7 +10,7 @@ set -euo pipefail
 
 stamp=/var/lib/fan-deps.stamp
 # Bump when the list below changes, so machines with an old stamp re-run.
-version=8
+version=9
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ "${1:-}" != "--force" ]; then
 	exit 0
@@ -56,7 +56,7 @@ apt-get update -q
 pkgs=(
 	# build
 	build-essential make gcc bc flex bison libelf-dev libssl-dev kmod dwarves
-	sparse pkg-config libmnl-dev libnftnl-dev libcmocka-dev
+	sparse pkg-config libmnl-dev libnftables-dev libcmocka-dev
 	# the VM
 	qemu-system-x86 busybox-static cpio
 	# tests, demo and benchmark

@@ -36,7 +36,8 @@ test_usage_errors()
 	check 1 "usage: fanctl up" up || bad=1
 	check 1 "'250.0.0.1/8' has host bits set" up 250.0.0.1/8 ib0/16 || bad=1
 	check 1 "'bogus' is not a prefix" up bogus ib0/16 || bad=1
-	check 1 "underlay 'ib0' needs a prefix length" up $OV ib0 || bad=1
+	check 1 "underlay 'ib0/': bad prefix length" up $OV ib0/ || bad=1
+	check 1 "'010.7.3.4' is not an IPv4 address" up $OV 010.7.3.4/16 || bad=1
 	check 1 "'10.7.3/16'" up $OV 10.7.3/16 || bad=1
 	check 1 "overlay prefix must be shorter" up $OV ib0/8 || bad=1
 	check 1 "fewer than 2 bits" up $OV ib0/9 || bad=1
@@ -51,6 +52,19 @@ test_usage_errors()
 	check 1 "down -e takes no other arguments" down -e $OV ib0/16 || bad=1
 	check 1 "show: unexpected argument 'x'" show x || bad=1
 	check 1 "map: missing ADDRESS" map || bad=1
+	# an option its command would ignore is an error, not silence
+	check 1 "down takes no option 'dhcp'" down $OV ib0/16 dhcp || bad=1
+	check 1 "down takes no option '--mtu'" down $OV ib0/16 --mtu 1400 || bad=1
+	check 1 "docker, cni and incus take no option 'nat'" docker $OV ib0/16 nat || bad=1
+	check 1 "up takes no option '-f'" up -f $OV ib0/16 || bad=1
+	check 1 "unknown option '-x'" config -x || bad=1
+	check 1 "unknown option '--frob'" show --frob || bad=1
+	check 1 "ambiguous option '--m'" up $OV ib0/16 --m 1400 || bad=1
+	check 1 "option 'host-reserve' needs a value" up $OV ib0/16 host-reserve --dhcp || bad=1
+	# positive controls: what those commands do take
+	expect_rc 0 f1 docker $OV ib0/16 host-reserve 4 mtu 1400 || bad=1
+	expect_rc 0 f1 down -f --overlay=$OV -u ib0/16 || bad=1	# not up: a no-op
+	expect_rc 0 f1 show -j || bad=1
 	check 1 "'250.0.0.0/33' is not a prefix" map 1.2.3.4 250.0.0.0/33 10.0.0.0/16 || bad=1
 	return $bad
 }
@@ -108,10 +122,14 @@ test_help()
 {
 	local bad=0 c
 	expect_rc 0 "$FANCTL" --help || bad=1
-	for c in up down show map config docker cni incus; do
+	for c in up down show map config docker cni incus showconf syncconf; do
 		expect_rc 0 "$FANCTL" $c --help || bad=1
 		echo "$out" | grep -q "^usage: fanctl $c" || { echo "$c --help: $out"; bad=1; }
 		expect_rc 0 "$FANCTL" help $c || bad=1
+		expect_rc 0 "$FANCTL" $c -h || bad=1
+		# as "ip link help"
+		expect_rc 0 "$FANCTL" $c help || bad=1
+		echo "$out" | grep -q "^usage: fanctl $c" || { echo "$c help: $out"; bad=1; }
 		# the man page documents the command
 		grep -q "^\.B fanctl $c" "$top/tools/fanctl/fanctl.8" ||
 			{ echo "fanctl.8 lacks $c"; bad=1; }

@@ -109,7 +109,7 @@ test_profile()
 	done
 	# dhcp is an option of up, not of the profile: refused
 	expect_rc 1 f1 incus $OV ib0/16 dhcp || return 1
-	[ "$out" = "fanctl: incus: 'dhcp' makes no sense here" ] ||
+	[ "$out" = "fanctl: docker, cni and incus take no option 'dhcp'" ] ||
 		fail "incus with dhcp: '$out'" || return 1
 }
 

@@ -14,6 +14,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kver=$(uname -r)
 FANCTL=${FANCTL:-$top/tools/fanctl/fanctl}
+# The test build: FANCTL_FAIL_AT=STEP makes an up step fail (up.c).
+FANCTL_TEST=${FANCTL_TEST:-$top/tools/fanctl/fanctl-test}
 
 # shellcheck source=../lib/ktap.sh
 . "$here/../lib/ktap.sh"
@@ -69,6 +71,8 @@ h1() { SNAP_H1=; ip netns exec "$H1" "$@"; }
 h2() { ip netns exec "$H2" "$@"; }
 f1() { SNAP_H1=; ip netns exec "$H1" "$FANCTL" "$@"; }
 f2() { ip netns exec "$H2" "$FANCTL" "$@"; }
+# ft1 STEP ARGS...: fanctl-test ARGS in H1 with step STEP failing
+ft1() { local s=$1; shift; SNAP_H1=; FANCTL_FAIL_AT=$s ip netns exec "$H1" "$FANCTL_TEST" "$@"; }
 
 # expect_rc RC CMD...: run CMD, check its exit code; output in $out
 expect_rc()
@@ -245,6 +249,7 @@ fanctl_main()
 	# What make deps and make modules provide is not optional: a test
 	# that cannot run fails.
 	[ -x "$FANCTL" ] || ktap_exit_fail_msg "$FANCTL not built (make -C tools/fanctl)"
+	[ -x "$FANCTL_TEST" ] || ktap_exit_fail_msg "$FANCTL_TEST not built (make -C tools/fanctl)"
 	load_module fan || ktap_exit_fail_msg "fan.ko not found for $kver (make modules)"
 	load_module ipoib_emu || ktap_exit_fail_msg "ipoib_emu.ko not found for $kver (make modules)"
 	setup_hosts || ktap_exit_fail_msg "cannot set up the test hosts"

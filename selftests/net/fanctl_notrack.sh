@@ -160,7 +160,7 @@ test_rollback()
 {
 	local before
 	before=$(snapshot "$H1")
-	out=$(FANCTL_FAIL_AT=dhcp f1 up $OV ib0/16 dhcp notrack 2>&1)
+	out=$(ft1 dhcp up $OV ib0/16 dhcp notrack 2>&1)
 	[ $? = 2 ] || fail "exit: $out" || return 1
 	echo "$out" | grep -q "step dhcp: injected" || fail "$out" || return 1
 	[ "$before" = "$(snapshot "$H1")" ] ||

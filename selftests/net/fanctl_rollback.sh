@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fanctl up is all or nothing: FANCTL_FAIL_AT=STEP (testing only) makes
+# fanctl up is all or nothing: FANCTL_FAIL_AT=STEP (fanctl-test only) makes
 # each step fail in turn; up must exit 2 and leave the host exactly as it
 # was, for a fresh fan and for a second map on an existing fan device.
 
@@ -15,7 +15,7 @@ rollback_each()	# extra args of up
 	# Each step's "after" is the next one's "before".
 	before=$(snapshot "$H1")
 	for step in $STEPS; do
-		out=$(FANCTL_FAIL_AT=$step f1 up "$@" 2>&1)
+		out=$(ft1 "$step" up "$@" 2>&1)
 		rc=$?
 		after=$(snapshot "$H1")
 		if [ "$rc" != 2 ]; then
@@ -56,12 +56,29 @@ test_rollback_second_map()
 
 test_up_after_rollback()
 {
-	# the unset variable and an unknown step name change nothing
-	expect_rc 0 env FANCTL_FAIL_AT=no-such-step ip netns exec "$H1" "$FANCTL" up $OV ib0/16 dhcp ||
-		return 1
+	# an unknown step name changes nothing
+	expect_rc 0 ft1 no-such-step up $OV ib0/16 dhcp || return 1
 	h1 ip -o addr show dev $BR1 | grep -q 250.3.4.1/24 || fail "not up" || return 1
 	[ -s "$(rundir "$H1")/dnsmasq-$BR1.pid" ] || fail "no dnsmasq" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
+	nothing_left "$H1"
+}
+
+# The installed binary has no fault injection: FANCTL_FAIL_AT is ignored.
+test_no_injection_installed()
+{
+	expect_rc 0 env FANCTL_FAIL_AT=fan ip netns exec "$H1" "$FANCTL" up $OV ib0/16 || return 1
+	h1 ip -o addr show dev $BR1 | grep -q 250.3.4.1/24 || fail "not up" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	# positive control: the test build does fail at that step
+	expect_rc 2 ft1 fan up $OV ib0/16 || return 1
+	[ "$out" = "fanctl: step fan: injected failure (FANCTL_FAIL_AT)" ] ||
+		fail "fanctl-test: $out" || return 1
+	grep -q FANCTL_FAIL_AT "$FANCTL_TEST" || fail "grep finds nothing in $FANCTL_TEST" || return 1
+	if grep -q FANCTL_FAIL_AT "$FANCTL"; then
+		fail "$FANCTL has FANCTL_FAIL_AT in it"
+		return 1
+	fi
 	nothing_left "$H1"
 }
 
@@ -69,5 +86,6 @@ TESTS="
 rollback_fresh test_rollback_fresh
 rollback_second_map test_rollback_second_map
 up_after_rollback test_up_after_rollback
+no_injection_installed test_no_injection_installed
 "
 fanctl_main

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* fanctl unit tests: Docker and CNI JSON, Incus profile, Docker fixed-cidr, dhcp range. */
+/* fanctl unit tests: Docker and CNI JSON, Incus profile, Docker fixed-cidr, dhcp range, JSON text. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
@@ -12,7 +14,7 @@ static void conf(struct fan_conf *c, const char *ov, const char *ul, uint32_t lo
 	memset(c, 0, sizeof(*c));
 	strcpy(o, ov);
 	strcpy(u, ul);
-	assert_int_equal(parse_spec(2, argv, &c->spec, false), 0);
+	assert_int_equal(parse_spec(2, argv, &c->spec, SPEC_UP), 0);
 	c->spec.opts.host_reserve = reserve;
 	c->local = local;
 	assert_int_equal(conf_derive(c), 0);
@@ -226,7 +228,71 @@ static void test_dhcp_range(void **state)
 	assert_int_equal(l, c.slice + 2);
 }
 
+/* @fn's output to a FILE, as a string (static: until the next call). */
+static const char *out_of(void (*fn)(FILE *f, const void *arg), const void *arg)
+{
+	static char *buf;
+	size_t len = 0;
+	FILE *f;
+
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	fn(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void str_fn(FILE *f, const void *arg)
+{
+	json_str(f, arg);
+}
+
+static void print_compact(FILE *f, const void *arg)
+{
+	json_print(arg, false, f);
+}
+
+static void print_pretty(FILE *f, const void *arg)
+{
+	json_print(arg, true, f);
+}
+
+static void test_json_text(void **state)
+{
+	static const char doc[] = "{\n  \"a\": [1, {\"b\": \"x { , y\"}],\n  \"e\": [], \"o\": {} }";
+
+	(void)state;
+	/* escapes, and always valid UTF-8: what is not becomes U+FFFD */
+	assert_string_equal(out_of(str_fn, "fan-250"), "\"fan-250\"");
+	assert_string_equal(out_of(str_fn, "a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+	assert_string_equal(out_of(str_fn, "caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	assert_string_equal(out_of(str_fn, "\xe2\x82\xac\xf0\x9f\x98\x80"),
+			    "\"\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	assert_string_equal(out_of(str_fn, "a\xff" "b"), "\"a\\ufffd" "b\"");
+	assert_string_equal(out_of(str_fn, "\xc0\xaf"), "\"\\ufffd\\ufffd\"");	/* overlong */
+	assert_string_equal(out_of(str_fn, "\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_string_equal(out_of(str_fn, "\xe2\x82"), "\"\\ufffd\\ufffd\"");	/* cut short */
+	assert_string_equal(out_of(str_fn, "\x7f"), "\"\\u007f\"");
+	/* one line, as ip -j; indented with -p; strings untouched */
+	assert_string_equal(out_of(print_compact, doc),
+			    "{\"a\":[1,{\"b\":\"x { , y\"}],\"e\":[],\"o\":{}}\n");
+	assert_string_equal(out_of(print_pretty, doc),
+			    "{\n"
+			    "  \"a\": [\n"
+			    "    1,\n"
+			    "    {\n"
+			    "      \"b\": \"x { , y\"\n"
+			    "    }\n"
+			    "  ],\n"
+			    "  \"e\": [],\n"
+			    "  \"o\": {}\n"
+			    "}\n");
+}
+
 const struct CMUnitTest export_tests[] = {
+	cmocka_unit_test(test_json_text),
 	cmocka_unit_test(test_docker_golden),
 	cmocka_unit_test(test_docker_fixed_cidr),
 	cmocka_unit_test(test_cni_golden),

@@ -18,7 +18,7 @@ static int spec(const char *line, struct fan_spec *s, bool config)
 
 	strcpy(buf, line);
 	n = split_words(buf, w, 32);
-	return parse_spec(n, w, s, config);
+	return parse_spec(n, w, s, config ? SPEC_CONFIG : SPEC_UP);
 }
 
 static void test_parse_mode(void **state)

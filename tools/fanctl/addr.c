@@ -83,7 +83,7 @@ int addr_dump(struct addr_info **out)
 	return d.n;
 }
 
-int addr_primary(int ifindex, uint32_t *addr, uint8_t *len)
+int addr_primary(int ifindex, uint32_t *addr)
 {
 	struct addr_info *v;
 	int n, i, ret = -EADDRNOTAVAIL;
@@ -94,8 +94,6 @@ int addr_primary(int ifindex, uint32_t *addr, uint8_t *len)
 	for (i = 0; i < n; i++)
 		if (v[i].ifindex == ifindex && !v[i].secondary) {
 			*addr = v[i].local;
-			if (len)
-				*len = v[i].prefixlen;
 			ret = 0;
 			break;
 		}

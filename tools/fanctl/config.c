@@ -124,20 +124,22 @@ int cmd_config(int argc, char **argv)
 	const char *path = FANCTL_CONFIG;
 	struct config_entry *v;
 	unsigned int nerr;
+	bool help;
 	int n, i;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			help_for("config", stdout);
-			return EXIT_OK;
-		}
+	i = cmd_getopt(argc, argv, &help, NULL);
+	if (i < 0)
+		return EXIT_USAGE;
+	if (help) {
+		help_for("config", stdout);
+		return EXIT_OK;
 	}
-	if (argc > 1) {
-		err_msg("config: unexpected argument '%s'", argv[1]);
+	if (argc - i > 1) {
+		err_msg("config: unexpected argument '%s'", argv[i + 1]);
 		return EXIT_USAGE;
 	}
-	if (argc == 1)
-		path = argv[0];
+	if (argc - i == 1)
+		path = argv[i];
 	n = config_read(path, &v, &nerr);
 	if (n < 0)
 		return nerr ? EXIT_USAGE : EXIT_SYSTEM;

@@ -133,19 +133,18 @@ int incus_yaml(const struct fan_conf *c, char *buf, size_t len)
 static int export_conf(int argc, char **argv, const char *cmd, struct fan_conf *c)
 {
 	struct fan_spec spec;
-	int i, ret;
+	struct fan_args a;
+	int ret;
 
-	for (i = 0; i < argc; i++)
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			help_for(cmd, stdout);
-			return -1;
-		}
-	if (parse_spec(argc, argv, &spec, false))
+	if (parse_args(argc - 1, argv + 1, SPEC_EXPORT, &a))
 		return EXIT_USAGE;
-	if (spec.opts.dhcp) {
-		err_msg("%s: 'dhcp' makes no sense here", cmd);
-		return EXIT_USAGE;
+	if (a.help) {
+		help_for(cmd, stdout);
+		return -1;
 	}
+	if (spec_finish(&a))
+		return EXIT_USAGE;
+	spec = a.spec;
 	if (spec.ul_kind == UL_ADDR &&
 	    spec.ul_addr != (spec.ul_addr & fan_mask(spec.underlay_len))) {
 		/* a host address: try this host, else pure math */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include <fan/fan_map.h>
 #include <linux/if_fan.h>
@@ -107,8 +108,14 @@ extern FILE *msg_file;
 const char *ip_str(uint32_t addr, char *buf);
 /* "a.b.c.d/len" into buf (>= 19 bytes). */
 const char *prefix_str(uint32_t addr, unsigned int len, char *buf);
-#define IPSTR_LEN	16
+#define IPSTR_LEN	INET_ADDRSTRLEN
 #define PFXSTR_LEN	20
+/* -j, -p before the command: JSON output, pretty (else on one line) */
+extern bool json_output, json_pretty;
+/* @s as a JSON string: escaped, and valid UTF-8 (U+FFFD for what is not). */
+void json_str(FILE *f, const char *s);
+/* Print the JSON text @s on one line, or with @pretty indented by 2. */
+void json_print(const char *s, bool pretty, FILE *f);
 /* The worse of two exit codes: 2 over 1 over 3 (a fan kept) over 0. */
 int exit_worse(int a, int b);
 
@@ -121,14 +128,44 @@ int parse_ifname(const char *s, char *out);
 int parse_overlay(const char *s, struct fan_spec *spec);
 int parse_underlay(const char *s, struct fan_spec *spec);
 void fan_opts_init(struct fan_opts *o);
+/* What a fan's words are parsed for: which options it takes. */
+enum spec_use {
+	SPEC_UP,	/* fanctl up (and the ifalias marker) */
+	SPEC_CONFIG,	/* a config line: up's options, auto and off */
+	SPEC_DOWN,	/* fanctl down: no option of the fan */
+	SPEC_EXPORT,	/* docker, cni: host-reserve, bridge, mtu, mode */
+};
+/* A command line of up, down, docker or cni, as given. */
+struct fan_args {
+	struct fan_spec spec;	/* its options; the prefixes: spec_finish() */
+	const char *overlay, *underlay;
+	bool all, everything, force, help;
+	const char *config, *iface;
+	const char *cmd_opt;	/* the long name of the first of those, or NULL */
+};
 /*
- * Parse options starting at argv[*i]; stops at the first non-option or
- * at argc.  @config: allow the config-only words (auto, off).
- * Returns 0 or -1 (error printed).
+ * Parse @argv (no program name): dashed options with getopt_long, then
+ * OVERLAY, UNDERLAY and the fan's options as bare words.  An option that
+ * @use does not take is an error.  Returns 0 or -1 (error printed).
  */
-int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config);
-/* Parse a whole "OVERLAY UNDERLAY [options]" word list. */
-int parse_spec(int argc, char **argv, struct fan_spec *spec, bool config);
+int parse_args(int argc, char **argv, enum spec_use use, struct fan_args *a);
+/*
+ * The dashed options of show, map and config (argv[0]: the command):
+ * -h/--help, and -j/--json if @json is not NULL.  Returns the index of the
+ * first other word (getopt_long moves them behind the options), or -1
+ * after an error (printed).
+ */
+int cmd_getopt(int argc, char **argv, bool *help, bool *json);
+/*
+ * The @i-th option parse_args knows: its long name (NULL past the last),
+ * its short form (0: none), whether it is a fan option (a bare word too),
+ * and its users (bit 1 << enum spec_use).  For the unit tests.
+ */
+const char *option_info(size_t i, char *short_opt, bool *fan_word, unsigned int *uses);
+/* Parse the overlay and underlay of @a into a->spec; 0 or -1. */
+int spec_finish(struct fan_args *a);
+/* parse_args() and spec_finish() of a fan's words, no command options. */
+int parse_spec(int argc, char **argv, struct fan_spec *spec, enum spec_use use);
 /*
  * Parse one config line.  Returns 1 for a spec, 0 for a blank or comment
  * line, -1 on error (printed with @file:@lineno).
@@ -180,14 +217,12 @@ struct link_info {
 	char alias[256];
 	unsigned int mtu;
 	unsigned int flags;
-	int link;		/* IFLA_LINK */
 	int master;
 	/* fan only */
 	bool is_fan;
 	uint32_t fan_link;
 	int nmaps;
-	struct fan_map_nl maps[32];
-	bool have_stats;
+	struct fan_map_nl maps[FAN_MAX_MAPS];	/* the kernel's limit per device */
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
 	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
 	bool have_xstats;
@@ -236,7 +271,7 @@ struct addr_info {
 	bool noprefixroute;
 };
 int addr_dump(struct addr_info **out);
-int addr_primary(int ifindex, uint32_t *addr, uint8_t *len);
+int addr_primary(int ifindex, uint32_t *addr);
 int addr_add(int ifindex, uint32_t addr, uint8_t len, bool del);
 
 /* ---- mode.c (pure: also used by the unit tests and fuzzers) ---- */
@@ -273,14 +308,14 @@ int conf_mtu(struct fan_conf *c);
 /* ---- route.c ---- */
 int route_default_dev(int *ifindex);
 /* Find the main-table route for prefix; returns 1 found (oif set), 0 none. */
-int route_find(uint32_t dst, uint8_t len, int *oif, int *proto);
+int route_find(uint32_t dst, uint8_t len, int *oif);
 int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del);
 
 /* ---- resolve.c ---- */
 /* Resolve a spec on this host. Returns EXIT_OK or an exit code (printed). */
 int fan_resolve(const struct fan_spec *spec, struct fan_conf *c);
 
-/* ---- nat.c: the fan's nftables rules ---- */
+/* ---- nat.c: the fan's nftables rules (libnftables) ---- */
 /* Returns 1 if the rule(s) exist, 0 if not, <0 on error. */
 int nat_rule_exists(const struct fan_conf *c);
 int nat_add(const struct fan_conf *c);
@@ -291,6 +326,8 @@ int notrack_del(const struct fan_conf *c);
 /* Every rule of the fan, in any chain. */
 int nft_fan_del(const struct fan_conf *c);
 int nat_flush_all(void);
+/* Free libnftables' context (at exit). */
+void nat_close(void);
 void nat_comment(const struct fan_conf *c, char *buf, size_t len);
 
 /* ---- dhcp.c ---- */
@@ -304,16 +341,16 @@ int dhcp_stop_all(void);
 int ip_forward_get(void);
 int ip_forward_set(int v);
 
-struct fan_state;
 /* ---- commands ---- */
-int cmd_up(int argc, char **argv);
-int cmd_down(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_docker(int argc, char **argv);
 int cmd_cni(int argc, char **argv);
 int cmd_incus(int argc, char **argv);
+/* sync.c: the running fans as config lines; a config file made so */
+int cmd_showconf(int argc, char **argv);
+int cmd_syncconf(int argc, char **argv);
 
 /* up.c / down.c building blocks */
 int fan_up(const struct fan_spec *spec);

@@ -151,8 +151,6 @@ static int parse_link(const struct nlmsghdr *nlh, struct link_info *li)
 			 (const char *)mnl_attr_get_payload(a.tb[IFLA_IFALIAS]));
 	if (a.tb[IFLA_MTU])
 		li->mtu = mnl_attr_get_u32(a.tb[IFLA_MTU]);
-	if (a.tb[IFLA_LINK])
-		li->link = (int)mnl_attr_get_u32(a.tb[IFLA_LINK]);
 	if (a.tb[IFLA_MASTER])
 		li->master = (int)mnl_attr_get_u32(a.tb[IFLA_MASTER]);
 	/*
@@ -168,7 +166,6 @@ static int parse_link(const struct nlmsghdr *nlh, struct link_info *li)
 
 		memcpy(&st, mnl_attr_get_payload(a.tb[IFLA_STATS64]),
 		       n < sizeof(st) ? n : sizeof(st));
-		li->have_stats = true;
 		li->rx_packets = st.rx_packets;
 		li->tx_packets = st.tx_packets;
 		li->rx_bytes = st.rx_bytes;

@@ -66,8 +66,9 @@ static int map_pure(const char *addr, const char *ov, const char *ul)
 		return EXIT_USAGE;
 	}
 	if (!map_explain(&m, a, NULL, buf, sizeof(buf))) {
+		/* no refusal of the system: exit 2 is for those */
 		err_msg("%s is in neither %s nor %s", addr, ov, ul);
-		return EXIT_SYSTEM;
+		return EXIT_USAGE;
 	}
 	fputs(buf, stdout);
 	return EXIT_OK;
@@ -78,11 +79,17 @@ int cmd_map(int argc, char **argv)
 	struct fan_state st;
 	char buf[256];
 	int i, j, k, ret = EXIT_OK;
+	bool help;
 
-	if (argc >= 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+	i = cmd_getopt(argc, argv, &help, NULL);
+	if (i < 0)
+		return EXIT_USAGE;
+	if (help) {
 		help_for("map", stdout);
 		return EXIT_OK;
 	}
+	argc -= i;
+	argv += i;
 	if (argc == 0) {
 		err_msg("map: missing ADDRESS");
 		help_for("map", stderr);
@@ -124,7 +131,7 @@ int cmd_map(int argc, char **argv)
 		}
 		if (!hits) {
 			err_msg("%s is in no configured map", argv[i]);
-			ret = EXIT_SYSTEM;
+			ret = EXIT_USAGE;
 		}
 	}
 	state_free(&st);

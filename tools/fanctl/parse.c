@@ -6,9 +6,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "fanctl.h"
 
@@ -30,29 +32,23 @@ static int parse_dec(const char *s, size_t n, unsigned long max, unsigned long *
 	return 0;
 }
 
-/* Quiet: a dotted quad of exactly @n characters; 0 or -1. */
+/*
+ * Quiet: the first @n characters of @s as a dotted quad, as inet_pton()
+ * reads it (four decimal parts, no leading zeros: "010.7.3.4" is not
+ * 10.7.3.4 nor octal 8.7.3.4, it is refused); 0 or -1.
+ */
 static int ipv4_q(const char *s, size_t n, uint32_t *addr)
 {
-	uint32_t a = 0;
-	size_t i = 0;
-	int part;
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr in;
 
-	for (part = 0; part < 4; part++) {
-		size_t j = i;
-		unsigned long v;
-
-		while (j < n && s[j] != '.')
-			j++;
-		if (j - i > 3 || parse_dec(s + i, j - i, 255, &v))
-			return -1;
-		a = (a << 8) | (uint32_t)v;
-		if (part < 3 && j == n)
-			return -1;	/* too few parts */
-		if (part == 3 && j != n)
-			return -1;	/* too many parts */
-		i = j + 1;
-	}
-	*addr = a;
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return -1;
+	*addr = ntohl(in.s_addr);
 	return 0;
 }
 
@@ -128,13 +124,28 @@ int parse_ifname(const char *s, char *out)
 	return -1;
 }
 
+/* Ubuntu's shorthands: an overlay "250" is 250.0.0.0/8 ... */
+#define OVERLAY_SHORT_LEN	8
+/* ... and an underlay without a length is a /16. */
+#define UNDERLAY_DEFAULT_LEN	16
+
 int parse_overlay(const char *s, struct fan_spec *spec)
 {
+	unsigned long first;
 	uint32_t a;
 	uint8_t l;
 
-	if (parse_prefix(s, &a, &l, false))
+	if (!strchr(s, '.') && !strchr(s, '/') && !parse_dec(s, strlen(s), 255, &first)) {
+		/* no leading zeros, as for an address */
+		if (s[0] == '0' && s[1]) {
+			err_msg("overlay '%s': leading zero", s);
+			return -1;
+		}
+		a = (uint32_t)first << 24;
+		l = OVERLAY_SHORT_LEN;
+	} else if (parse_prefix(s, &a, &l, false)) {
 		return -1;
+	}
 	if (l < 1 || l > 30) {
 		err_msg("overlay '%s': %s", s, fan_map_strerror(FAN_MAP_BAD_OVERLAY_LEN));
 		return -1;
@@ -148,15 +159,11 @@ int parse_underlay(const char *s, struct fan_spec *spec)
 {
 	const char *slash = strchr(s, '/');
 	char head[64];
-	unsigned long l;
+	unsigned long l = UNDERLAY_DEFAULT_LEN;
 	size_t n;
 
-	if (!slash) {
-		err_msg("underlay '%s' needs a prefix length (e.g. ib0/16, 10.7.0.0/16, default/16)", s);
-		return -1;
-	}
-	n = (size_t)(slash - s);
-	if (parse_dec(slash + 1, strlen(slash + 1), 32, &l)) {
+	n = slash ? (size_t)(slash - s) : strlen(s);
+	if (slash && parse_dec(slash + 1, strlen(slash + 1), 32, &l)) {
 		err_msg("underlay '%s': bad prefix length", s);
 		return -1;
 	}
@@ -165,7 +172,7 @@ int parse_underlay(const char *s, struct fan_spec *spec)
 		return -1;
 	}
 	if (n == 0 || n >= sizeof(head)) {
-		err_msg("underlay '%s': expected ADDRESS/LEN, DEVICE/LEN or default/LEN", s);
+		err_msg("underlay '%s': expected ADDRESS[/LEN], DEVICE[/LEN] or default[/LEN]", s);
 		return -1;
 	}
 	memcpy(head, s, n);
@@ -202,45 +209,112 @@ void fan_opts_init(struct fan_opts *o)
 	o->host_reserve = 1;
 }
 
-/* "--word", "word" or "--word=value": returns the bare word in @w, value in @v. */
-static void split_opt(const char *arg, char *w, size_t wlen, const char **v)
-{
-	const char *s = arg, *eq;
-	size_t n;
+/* ---- options ---- */
 
-	*v = NULL;
-	if (s[0] == '-' && s[1] == '-')
-		s += 2;
-	eq = s != arg ? strchr(s, '=') : NULL;
-	n = eq ? (size_t)(eq - s) : strlen(s);
-	if (n >= wlen)
-		n = wlen - 1;
-	memcpy(w, s, n);
-	w[n] = 0;
-	if (eq)
-		*v = eq + 1;
+/* getopt_long values besides the short options */
+enum {
+	OPT_FAN = 1,		/* an option of the fan itself (dhcp, mtu, ...) */
+	OPT_IFACE,
+	/*
+	 * getopt_long returns LONG_BASE + the index in opt_defs for a long
+	 * option: each its own value, so that an abbreviation of two (--m:
+	 * --mtu or --mode?) is ambiguous, not the first of them.
+	 */
+	LONG_BASE = 256,
+};
+
+#define USE(u)		(1u << (u))
+#define USE_FAN		(USE(SPEC_UP) | USE(SPEC_CONFIG))
+#define USE_CMD		(USE(SPEC_UP) | USE(SPEC_DOWN))
+
+/*
+ * Every option of what names a fan (up, down, docker and cni, a config
+ * line) and which of them take it.  The fan's own options are bare words
+ * (Ubuntu's style) or --words, the others --words or their short forms;
+ * getopt_long reads the dashed ones.  One that its command would ignore
+ * is an error.
+ */
+static const struct opt_def {
+	const char *name;
+	int has_arg;
+	int val;		/* OPT_FAN, OPT_IFACE or the short option */
+	unsigned int uses;	/* USE(enum spec_use) */
+} opt_defs[] = {
+	{ "dhcp", no_argument, OPT_FAN, USE_FAN },
+	{ "nat", no_argument, OPT_FAN, USE_FAN },
+	{ "no-nat", no_argument, OPT_FAN, USE_FAN },
+	{ "nonat", no_argument, OPT_FAN, USE_FAN },
+	{ "notrack", no_argument, OPT_FAN, USE_FAN },
+	{ "no-notrack", no_argument, OPT_FAN, USE_FAN },
+	{ "host-reserve", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
+	{ "bridge", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
+	{ "mtu", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
+	{ "mode", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
+	{ "auto", no_argument, OPT_FAN, USE(SPEC_CONFIG) },
+	{ "off", no_argument, OPT_FAN, USE(SPEC_CONFIG) },
+	{ "overlay", required_argument, 'o', USE_FAN | USE(SPEC_DOWN) | USE(SPEC_EXPORT) },
+	{ "underlay", required_argument, 'u', USE_FAN | USE(SPEC_DOWN) | USE(SPEC_EXPORT) },
+	{ "all", no_argument, 'a', USE_CMD },
+	{ "config", required_argument, 'c', USE_CMD },
+	{ "iface", required_argument, OPT_IFACE, USE_CMD },
+	{ "everything", no_argument, 'e', USE(SPEC_DOWN) },
+	{ "force", no_argument, 'f', USE(SPEC_DOWN) },
+	{ "help", no_argument, 'h', USE_CMD | USE(SPEC_EXPORT) },
+};
+
+#define N_OPT_DEFS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
+/*
+ * '-': every word in its order (a bare one as 1), so "host-reserve 4"
+ * stays together and POSIXLY_CORRECT changes nothing; ':': a missing value
+ * returns ':'.
+ */
+#define SHORT_OPTS	"-:ac:efho:u:"
+
+static const char *const use_names[] = {
+	[SPEC_UP] = "up takes",
+	[SPEC_CONFIG] = "a config line takes",
+	[SPEC_DOWN] = "down takes",
+	[SPEC_EXPORT] = "docker, cni and incus take",
+};
+
+const char *option_info(size_t i, char *short_opt, bool *fan_word, unsigned int *uses)
+{
+	if (i >= N_OPT_DEFS)
+		return NULL;
+	*short_opt = opt_defs[i].val > OPT_IFACE ? (char)opt_defs[i].val : 0;
+	*fan_word = opt_defs[i].val == OPT_FAN;
+	*uses = opt_defs[i].uses;
+	return opt_defs[i].name;
 }
 
-int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
+/* A fan option given as a bare word (Ubuntu's style), or NULL. */
+static const struct opt_def *fan_word(const char *w)
 {
-	const char *arg = argv[*i], *val;
-	char w[32];
-	bool valued;
+	size_t i;
 
-	split_opt(arg, w, sizeof(w), &val);
-	valued = !strcmp(w, "host-reserve") || !strcmp(w, "bridge") || !strcmp(w, "mtu") ||
-		 !strcmp(w, "mode");
-	if (val && !valued) {
-		err_msg("option '%s' takes no value", arg);
-		return -1;
-	}
-	if (valued && !val) {
-		if (*i + 1 >= argc) {
-			err_msg("option '%s' needs a value", arg);
-			return -1;
-		}
-		val = argv[++*i];
-	}
+	for (i = 0; i < N_OPT_DEFS; i++)
+		if (opt_defs[i].val == OPT_FAN && !strcmp(opt_defs[i].name, w))
+			return &opt_defs[i];
+	return NULL;
+}
+
+/* Does @use take @d?  Else say so, naming @arg as the user wrote it. */
+static int opt_allowed(const struct opt_def *d, const char *arg, enum spec_use use)
+{
+	if (d->uses & USE(use))
+		return 0;
+	if (d->uses == USE(SPEC_CONFIG))
+		err_msg("'%s' is only valid in the config file", arg);
+	else
+		err_msg("%s no option '%s'", use_names[use], arg);
+	return -1;
+}
+
+/* Set the fan option @d (value @val, NULL if it takes none) in @o. */
+static int fan_opt_set(const struct opt_def *d, const char *val, struct fan_opts *o)
+{
+	const char *w = d->name;
+
 	if (!strcmp(w, "dhcp")) {
 		o->dhcp = true;
 	} else if (!strcmp(w, "nat")) {
@@ -252,14 +326,11 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 	} else if (!strcmp(w, "no-notrack")) {
 		o->notrack = false;
 	} else if (!strcmp(w, "host-reserve")) {
-		if (parse_uint(val, 1, 1u << 30, &o->host_reserve))
-			return -1;
+		return parse_uint(val, 1, 1u << 30, &o->host_reserve);
 	} else if (!strcmp(w, "mtu")) {
-		if (parse_uint(val, 68, 65535, &o->mtu))
-			return -1;
+		return parse_uint(val, 68, 65535, &o->mtu);
 	} else if (!strcmp(w, "bridge")) {
-		if (parse_ifname(val, o->bridge))
-			return -1;
+		return parse_ifname(val, o->bridge);
 	} else if (!strcmp(w, "mode")) {
 		enum fanctl_mode m;
 
@@ -272,39 +343,237 @@ int parse_option(int argc, char **argv, int *i, struct fan_opts *o, bool config)
 		}
 		o->mode = m;
 		o->mode_set = true;
-	} else if (!strcmp(w, "auto") || !strcmp(w, "off")) {
-		if (!config) {
-			err_msg("'%s' is only valid in the config file", arg);
-			return -1;
-		}
-		if (w[0] == 'a')
-			o->auto_ = true;
-		else
-			o->off = true;
-	} else {
-		err_msg("unknown option '%s'", arg);
-		return -1;
+	} else if (!strcmp(w, "auto")) {
+		o->auto_ = true;
+	} else if (!strcmp(w, "off")) {
+		o->off = true;
 	}
-	(*i)++;
 	return 0;
 }
 
-static bool is_option_word(const char *a)
+/* An overlay or underlay word, -o/-u or positional; once each. */
+static int set_once(const char **dst, const char *val, const char *arg)
 {
-	static const char *const words[] = {
-		"dhcp", "nat", "no-nat", "nonat", "notrack", "no-notrack",
-		"host-reserve", "bridge", "mtu",
-		"mode", "auto", "off", NULL,
-	};
-	char w[32];
-	const char *v;
-	int i;
+	if (*dst) {
+		err_msg("'%s' given twice", arg);
+		return -1;
+	}
+	*dst = val;
+	return 0;
+}
 
-	split_opt(a, w, sizeof(w), &v);
-	for (i = 0; words[i]; i++)
-		if (!strcmp(w, words[i]))
-			return true;
-	return false;
+/* A dashed option, as getopt_long returned it (@c). */
+static int dashed_opt(int c, enum spec_use use, struct fan_args *a)
+{
+	const struct opt_def *d = NULL;
+	char arg[32];
+	size_t i;
+
+	if (c >= LONG_BASE) {
+		d = &opt_defs[c - LONG_BASE];
+		snprintf(arg, sizeof(arg), "--%s", d->name);
+	} else {
+		for (i = 0; i < N_OPT_DEFS && !d; i++)
+			if (opt_defs[i].val == c)
+				d = &opt_defs[i];
+		snprintf(arg, sizeof(arg), "-%c", c);
+	}
+	if (!d || opt_allowed(d, arg, use))
+		return -1;
+	if (d->val != OPT_FAN && d->val != 'o' && d->val != 'u' && !a->cmd_opt)
+		a->cmd_opt = d->name;
+	switch (d->val) {
+	case OPT_FAN:
+		return fan_opt_set(d, optarg, &a->spec.opts);
+	case 'o':
+		return set_once(&a->overlay, optarg, arg);
+	case 'u':
+		return set_once(&a->underlay, optarg, arg);
+	case 'a':
+		a->all = true;
+		break;
+	case 'c':
+		a->config = optarg;
+		break;
+	case OPT_IFACE:
+		a->iface = optarg;
+		break;
+	case 'e':
+		a->everything = true;
+		break;
+	case 'f':
+		a->force = true;
+		break;
+	case 'h':
+		a->help = true;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A word that is not a dashed option: OVERLAY, UNDERLAY (a word with a
+ * '/' always is one), a fan option as a bare word, or the value of the
+ * one before it (*pending: "host-reserve 4").
+ */
+static int bare_word(const char *w, enum spec_use use, struct fan_args *a,
+		     const struct opt_def **pending)
+{
+	const struct opt_def *d = *pending;
+
+	if (d) {
+		*pending = NULL;
+		return fan_opt_set(d, w, &a->spec.opts);
+	}
+	d = fan_word(w);
+	if (strchr(w, '/') || (!d && (!a->overlay || !a->underlay))) {
+		if (!a->overlay) {
+			a->overlay = w;
+		} else if (!a->underlay) {
+			a->underlay = w;
+		} else {
+			err_msg("unexpected argument '%s'", w);
+			return -1;
+		}
+		return 0;
+	}
+	if (!d) {
+		err_msg("unknown option '%s'", w);
+		return -1;
+	}
+	if (opt_allowed(d, w, use))
+		return -1;
+	if (d->has_arg == required_argument) {
+		*pending = d;
+		return 0;
+	}
+	return fan_opt_set(d, NULL, &a->spec.opts);
+}
+
+/*
+ * getopt_long refused an option: unknown (optopt 0 for a long one, the
+ * letter for a short one), or "--name=value" for a name that takes none
+ * (optopt its value).  @last is the word it read last.
+ */
+static void getopt_error(const char *last)
+{
+	size_t i, n = strcspn(last, "="), hits = 0;
+
+	if (!optopt) {
+		for (i = 0; !strncmp(last, "--", 2) && i < N_OPT_DEFS; i++)
+			if (!strncmp(opt_defs[i].name, last + 2, n - 2))
+				hits++;
+		err_msg("%s option '%.*s'", hits > 1 ? "ambiguous" : "unknown", (int)n, last);
+		return;
+	}
+	i = (size_t)optopt - LONG_BASE;
+	if (optopt >= LONG_BASE && i < N_OPT_DEFS && !strncmp(last, "--", 2) && last[n] == '=')
+		err_msg("option '--%s' takes no value", opt_defs[i].name);
+	else
+		err_msg("unknown option '-%c'", optopt);
+}
+
+int parse_args(int argc, char **argv, enum spec_use use, struct fan_args *a)
+{
+	static struct option lopts[N_OPT_DEFS + 1];
+	const struct opt_def *pending = NULL;
+	char **av;
+	size_t i;
+	int c, ret = 0;
+
+	memset(a, 0, sizeof(*a));
+	fan_opts_init(&a->spec.opts);
+	for (i = 0; i < N_OPT_DEFS; i++) {
+		lopts[i].name = opt_defs[i].name;
+		lopts[i].has_arg = opt_defs[i].has_arg;
+		lopts[i].val = LONG_BASE + (int)i;
+	}
+	/* getopt_long wants a program name first */
+	av = calloc((size_t)argc + 2, sizeof(*av));
+	if (!av) {
+		err_msg("out of memory");
+		return -1;
+	}
+	av[0] = (char *)progname;
+	if (argc > 0)
+		memcpy(av + 1, argv, (size_t)argc * sizeof(*av));
+	optind = 0;	/* glibc: start afresh */
+	opterr = 0;	/* our messages name the token */
+	while (!ret) {
+		c = getopt_long(argc + 1, av, SHORT_OPTS, lopts, NULL);
+		if (c == -1)
+			break;
+		if (c == 1) {
+			ret = bare_word(optarg, use, a, &pending);
+		} else if (pending) {
+			err_msg("option '%s' needs a value", pending->name);
+			ret = -1;
+		} else if (c == ':') {
+			err_msg("option '%s' needs a value", av[optind - 1]);
+			ret = -1;
+		} else if (c == '?') {
+			getopt_error(av[optind - 1]);
+			ret = -1;
+		} else {
+			ret = dashed_opt(c, use, a);
+		}
+	}
+	/* after "--": words only */
+	for (; !ret && optind <= argc; optind++)
+		ret = bare_word(av[optind], use, a, &pending);
+	if (!ret && pending) {
+		err_msg("option '%s' needs a value", pending->name);
+		ret = -1;
+	}
+	free(av);
+	return ret;
+}
+
+int cmd_getopt(int argc, char **argv, bool *help, bool *json)
+{
+	static const struct option with_json[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct option *lopts = json ? with_json : help_only;
+	int c;
+
+	*help = false;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, json ? ":hj" : ":h", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			*help = true;
+		} else if (c == 'j' && json) {
+			*json = true;
+		} else {
+			getopt_error(argv[optind - 1]);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int spec_finish(struct fan_args *a)
+{
+	if (!a->overlay) {
+		err_msg("missing OVERLAY (e.g. 250.0.0.0/8)");
+		return -1;
+	}
+	if (parse_overlay(a->overlay, &a->spec))
+		return -1;
+	if (!a->underlay) {
+		err_msg("missing UNDERLAY (e.g. ib0/16)");
+		return -1;
+	}
+	if (parse_underlay(a->underlay, &a->spec))
+		return -1;
+	return spec_check_map(&a->spec);
 }
 
 int spec_check_map(const struct fan_spec *spec)
@@ -326,71 +595,22 @@ int spec_check_map(const struct fan_spec *spec)
 	return -1;
 }
 
-int parse_spec(int argc, char **argv, struct fan_spec *spec, bool config)
+int parse_spec(int argc, char **argv, struct fan_spec *spec, enum spec_use use)
 {
-	const char *overlay = NULL, *underlay = NULL;
-	int i = 0;
+	struct fan_args a;
 
 	memset(spec, 0, sizeof(*spec));
 	fan_opts_init(&spec->opts);
-	while (i < argc) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-o") || !strcmp(a, "--overlay") ||
-		    !strcmp(a, "-u") || !strcmp(a, "--underlay")) {
-			const char **dst = a[1] == 'o' || a[2] == 'o' ? &overlay : &underlay;
-
-			if (i + 1 >= argc) {
-				err_msg("option '%s' needs a value", a);
-				return -1;
-			}
-			if (*dst) {
-				err_msg("'%s' given twice", a);
-				return -1;
-			}
-			*dst = argv[i + 1];
-			i += 2;
-			continue;
-		}
-		if (!strncmp(a, "--overlay=", 10) || !strncmp(a, "--underlay=", 11)) {
-			const char **dst = a[2] == 'o' ? &overlay : &underlay;
-
-			if (*dst) {
-				err_msg("'%s' given twice", a);
-				return -1;
-			}
-			*dst = strchr(a, '=') + 1;
-			i++;
-			continue;
-		}
-		if (a[0] != '-' && (strchr(a, '/') || (!is_option_word(a) && !underlay))) {
-			if (!overlay) {
-				overlay = a;
-			} else if (!underlay) {
-				underlay = a;
-			} else {
-				err_msg("unexpected argument '%s'", a);
-				return -1;
-			}
-			i++;
-			continue;
-		}
-		if (parse_option(argc, argv, &i, &spec->opts, config))
-			return -1;
-	}
-	if (!overlay) {
-		err_msg("missing OVERLAY (e.g. 250.0.0.0/8)");
+	if (parse_args(argc, argv, use, &a))
+		return -1;
+	if (a.cmd_opt) {
+		err_msg("option '--%s' does not describe a fan", a.cmd_opt);
 		return -1;
 	}
-	if (parse_overlay(overlay, spec))
+	if (spec_finish(&a))
 		return -1;
-	if (!underlay) {
-		err_msg("missing UNDERLAY (e.g. ib0/16)");
-		return -1;
-	}
-	if (parse_underlay(underlay, spec))
-		return -1;
-	return spec_check_map(spec);
+	*spec = a.spec;
+	return 0;
 }
 
 int split_words(char *line, char **words, int max)
@@ -440,7 +660,7 @@ int parse_config_line(const char *line, const char *file, unsigned int lineno,
 	} else if (n == 0) {
 		ret = 0;
 	} else {
-		ret = parse_spec(n, words, spec, true) ? -1 : 1;
+		ret = parse_spec(n, words, spec, SPEC_CONFIG) ? -1 : 1;
 	}
 	err_ctx = saved;
 	return ret;
@@ -552,7 +772,7 @@ int alias_parse(const char *alias, struct fan_spec *spec)
 	if (n < 3 || strcmp(words[0], FANCTL_ALIAS))
 		return -1;
 	msg_quiet = true;
-	ret = parse_spec(n - 1, words + 1, spec, false);
+	ret = parse_spec(n - 1, words + 1, spec, SPEC_UP);
 	msg_quiet = false;
 	return ret || spec->ul_kind != UL_ADDR ? -1 : 0;
 }

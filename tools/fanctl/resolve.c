@@ -106,9 +106,7 @@ int fan_resolve(const struct fan_spec *spec, struct fan_conf *c)
 	c->ul_mtu = li.mtu;
 	strcpy(c->ul_ifname, li.name);
 	if (spec->ul_kind != UL_ADDR) {
-		uint8_t len;
-
-		ret = addr_primary(c->ul_ifindex, &c->local, &len);
+		ret = addr_primary(c->ul_ifindex, &c->local);
 		if (ret < 0) {
 			if (ret == -EADDRNOTAVAIL)
 				err_msg("underlay %s: %s has no IPv4 address", u, li.name);

@@ -17,7 +17,6 @@ struct route_q {
 	/* results */
 	bool found;
 	int oif;
-	int proto;
 	uint32_t prio;
 };
 
@@ -67,7 +66,6 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return 0;
 	q->found = true;
 	q->oif = oif;
-	q->proto = rtm->rtm_protocol;
 	q->prio = prio;
 	return 0;
 }
@@ -95,7 +93,7 @@ int route_default_dev(int *ifindex)
 	return 0;
 }
 
-int route_find(uint32_t dst, uint8_t len, int *oif, int *proto)
+int route_find(uint32_t dst, uint8_t len, int *oif)
 {
 	struct route_q q = { .dst = dst, .len = len };
 	int ret = route_query(&q);
@@ -106,8 +104,6 @@ int route_find(uint32_t dst, uint8_t len, int *oif, int *proto)
 		return 0;
 	if (oif)
 		*oif = q.oif;
-	if (proto)
-		*proto = q.proto;
 	return 1;
 }
 

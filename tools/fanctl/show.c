@@ -12,20 +12,53 @@
 
 #include "fanctl.h"
 
-static void json_str(const char *s)
+/* The length of the valid UTF-8 sequence at @s, or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	size_t n, i;
+	uint32_t c;
 
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
 	}
-	putchar('"');
+	/* overlong, surrogates, past U+10FFFF */
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else if (n)
+			fwrite(p, 1, n, f);
+		else
+			fputs("\\ufffd", f);	/* not UTF-8: JSON must be */
+		p += n ? n : 1;
+	}
+	fputc('"', f);
 }
 
 struct row {
@@ -141,105 +174,106 @@ static void show_table(struct fan_state *st, struct row *rows, int n)
 			printf("\n");
 		}
 	}
-	if (!n && !nfan)
-		printf("(no fans)\n");
 }
 
-static void show_json(struct fan_state *st, struct row *rows, int n)
+static void show_json(FILE *f, struct fan_state *st, struct row *rows, int n)
 {
 	char o[PFXSTR_LEN], u[PFXSTR_LEN], a[IPSTR_LEN];
 	const char *sep;
 	int i, j, k, nfan = 0;
 
-	printf("{\n  \"fans\": [");
+	fprintf(f, "{\n  \"fans\": [");
 	for (i = 0; i < n; i++) {
 		struct row *r = &rows[i];
 		const struct fan_conf *c = &r->conf;
 
-		printf("%s\n    {\"bridge\": ", i ? "," : "");
-		json_str(r->br->name);
-		printf(", \"overlay\": \"%s\"", prefix_str(c->map.overlay, c->map.overlay_len, o));
-		printf(", \"underlay\": \"%s\"", prefix_str(c->local, c->map.underlay_len, u));
-		printf(", \"underlay_net\": \"%s\"",
+		fprintf(f, "%s\n    {\"bridge\": ", i ? "," : "");
+		json_str(f, r->br->name);
+		fprintf(f, ", \"overlay\": \"%s\"", prefix_str(c->map.overlay, c->map.overlay_len, o));
+		fprintf(f, ", \"underlay\": \"%s\"", prefix_str(c->local, c->map.underlay_len, u));
+		fprintf(f, ", \"underlay_net\": \"%s\"",
 		       prefix_str(c->map.underlay, c->map.underlay_len, o));
-		printf(", \"slice\": \"%s\"", prefix_str(c->slice, c->slice_len, u));
-		printf(", \"address\": \"%s\"", ip_str(c->bridge_addr, a));
-		printf(", \"mtu\": %u, \"device\": ", r->br->mtu);
+		fprintf(f, ", \"slice\": \"%s\"", prefix_str(c->slice, c->slice_len, u));
+		fprintf(f, ", \"address\": \"%s\"", ip_str(c->bridge_addr, a));
+		fprintf(f, ", \"mtu\": %u, \"device\": ", r->br->mtu);
 		if (r->fan)
-			json_str(r->fan->name);
+			json_str(f, r->fan->name);
 		else
-			printf("null");
-		printf(", \"host_reserve\": %u, \"nat\": %s, \"notrack\": %s",
+			fprintf(f, "null");
+		fprintf(f, ", \"host_reserve\": %u, \"nat\": %s, \"notrack\": %s",
 		       r->spec.opts.host_reserve, r->spec.opts.nat ? "true" : "false",
 		       r->spec.opts.notrack ? "true" : "false");
-		printf(", \"dhcp\": %s, \"dhcp_running\": %s",
+		fprintf(f, ", \"dhcp\": %s, \"dhcp_running\": %s",
 		       r->spec.opts.dhcp ? "true" : "false",
 		       dhcp_running(r->br->name) ? "true" : "false");
-		printf(",\n     \"mode\": ");
+		fprintf(f, ",\n     \"mode\": ");
 		if (r->mode)
-			json_str(r->mode);
+			json_str(f, r->mode);
 		else
-			printf("null");
-		printf(", \"mode_requested\": \"%s\"}", mode_name(r->spec.opts.mode));
+			fprintf(f, "null");
+		fprintf(f, ", \"mode_requested\": \"%s\"}", mode_name(r->spec.opts.mode));
 	}
-	printf("%s],\n  \"devices\": [", n ? "\n  " : "");
+	fprintf(f, "%s],\n  \"devices\": [", n ? "\n  " : "");
 	for (i = 0; i < st->n; i++) {
 		struct link_info *l = &st->links[i];
 
 		if (!l->is_fan)
 			continue;
-		printf("%s\n    {\"name\": ", nfan++ ? "," : "");
-		json_str(l->name);
-		printf(", \"ifindex\": %d, \"link\": ", l->ifindex);
+		fprintf(f, "%s\n    {\"name\": ", nfan++ ? "," : "");
+		json_str(f, l->name);
+		fprintf(f, ", \"ifindex\": %d, \"link\": ", l->ifindex);
 		if (l->fan_link)
-			json_str(ifname_of(st, (int)l->fan_link));
+			json_str(f, ifname_of(st, (int)l->fan_link));
 		else
-			printf("null");
-		printf(", \"up\": %s, \"mtu\": %u,\n     \"maps\": [",
+			fprintf(f, "null");
+		fprintf(f, ", \"up\": %s, \"mtu\": %u,\n     \"maps\": [",
 		       l->flags & IFF_UP ? "true" : "false", l->mtu);
 		for (j = 0; j < l->nmaps; j++)
-			printf("%s{\"overlay\": \"%s\", \"underlay\": \"%s\", \"mode\": \"%s\"}",
+			fprintf(f, "%s{\"overlay\": \"%s\", \"underlay\": \"%s\", \"mode\": \"%s\"}",
 			       j ? ", " : "",
 			       prefix_str(l->maps[j].overlay, l->maps[j].overlay_len, o),
 			       prefix_str(l->maps[j].underlay, l->maps[j].underlay_len, u),
 			       map_mode_name(l->maps[j].mode));
-		printf("],\n     \"stats\": {\"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64
+		fprintf(f, "],\n     \"stats\": {\"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64
 		       ", \"rx_bytes\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
 		       ", \"rx_dropped\": %" PRIu64 ", \"tx_dropped\": %" PRIu64
 		       ", \"rx_errors\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "},\n",
 		       l->rx_packets, l->tx_packets, l->rx_bytes, l->tx_bytes, l->rx_dropped,
 		       l->tx_dropped, l->rx_errors, l->tx_errors);
-		printf("     \"drops\": {");
+		fprintf(f, "     \"drops\": {");
 		for (k = FAN_XSTATS_PAD + 1, sep = ""; l->have_xstats && k <= FAN_XSTATS_MAX; k++) {
 			/* a counter of a newer uAPI than this table: not shown */
 			if (!xstats_names[k])
 				continue;
-			printf("%s\"%s\": %" PRIu64, sep, xstats_names[k], l->xstats[k]);
+			fprintf(f, "%s\"%s\": %" PRIu64, sep, xstats_names[k], l->xstats[k]);
 			sep = ", ";
 		}
-		printf("}}");
+		fprintf(f, "}}");
 	}
-	printf("%s]\n}\n", nfan ? "\n  " : "");
+	fprintf(f, "%s]\n}\n", nfan ? "\n  " : "");
 }
 
 int cmd_show(int argc, char **argv)
 {
 	struct fan_state st;
 	struct row *rows;
-	bool json = false;
+	bool json = false, help;
 	int i, n;
 
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j") ||
-		    !strcmp(argv[i], "json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			help_for("show", stdout);
-			return EXIT_OK;
-		} else {
+	i = cmd_getopt(argc, argv, &help, &json);
+	if (i < 0)
+		return EXIT_USAGE;
+	if (help) {
+		help_for("show", stdout);
+		return EXIT_OK;
+	}
+	for (; i < argc; i++) {
+		/* as ip's "json" */
+		if (strcmp(argv[i], "json")) {
 			err_msg("show: unexpected argument '%s'", argv[i]);
 			return EXIT_USAGE;
 		}
+		json = true;
 	}
 	if (state_load(&st))
 		return EXIT_SYSTEM;
@@ -248,10 +282,24 @@ int cmd_show(int argc, char **argv)
 		state_free(&st);
 		return EXIT_SYSTEM;
 	}
-	if (json)
-		show_json(&st, rows, n);
-	else
+	if (json || json_output) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		if (!f) {
+			err_msg("out of memory");
+			free(rows);
+			state_free(&st);
+			return EXIT_SYSTEM;
+		}
+		show_json(f, &st, rows, n);
+		fclose(f);
+		json_print(buf, json_pretty, stdout);
+		free(buf);
+	} else {
 		show_table(&st, rows, n);
+	}
 	free(rows);
 	state_free(&st);
 	return EXIT_OK;

@@ -5,7 +5,8 @@
  * and records an undo entry for what it changed; on failure the undo list
  * runs backwards, so a failed "up" leaves the system as it found it.
  *
- * FANCTL_FAIL_AT=STEP (testing only) makes step STEP fail.
+ * FANCTL_FAIL_AT=STEP makes step STEP fail, in the test build only
+ * (fanctl-test, built with -DFANCTL_FAULT_INJECTION; never installed).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,7 +41,14 @@ static int nundo;
 
 static void push(enum undo_kind kind, int ifindex, unsigned int val, const struct fan_map_nl *m)
 {
-	struct undo *u = &undo[nundo++];
+	struct undo *u;
+
+	/* each step pushes at most two entries: never reached */
+	if (nundo == MAX_UNDO) {
+		err_msg("internal error: more than %d undo entries", MAX_UNDO);
+		abort();
+	}
+	u = &undo[nundo++];
 
 	u->kind = kind;
 	u->ifindex = ifindex;
@@ -49,21 +57,19 @@ static void push(enum undo_kind kind, int ifindex, unsigned int val, const struc
 		u->map = *m;
 }
 
-extern const char *const up_steps[];
-const char *const up_steps[] = {
-	"fan", "fan-up", "bridge", "bridge-config", "address", "bridge-up",
-	"route", "forward", "nat", "notrack", "dhcp", NULL,
-};
-
 static int step(const char *name)
 {
-	const char *fail = getenv("FANCTL_FAIL_AT");
-
 	verbose_msg("step %s", name);
-	if (fail && !strcmp(fail, name)) {
-		err_msg("step %s: injected failure (FANCTL_FAIL_AT)", name);
-		return -1;
+#ifdef FANCTL_FAULT_INJECTION
+	{
+		const char *fail = getenv("FANCTL_FAIL_AT");
+
+		if (fail && !strcmp(fail, name)) {
+			err_msg("step %s: injected failure (FANCTL_FAIL_AT)", name);
+			return -1;
+		}
 	}
+#endif
 	return 0;
 }
 
@@ -337,7 +343,7 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 	if (step("route"))
 		return EXIT_SYSTEM;
 	{
-		int oif = 0, found = route_find(c->map.overlay, c->map.overlay_len, &oif, NULL);
+		int oif = 0, found = route_find(c->map.overlay, c->map.overlay_len, &oif);
 
 		if (found < 0) {
 			nl_perror(found, "cannot list routes");

@@ -2,11 +2,14 @@
 /* fanctl: messages and address formatting. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
 
 #include "fanctl.h"
 
 const char *progname = "fanctl";
 bool verbose;
+bool json_output, json_pretty;
 bool msg_quiet;
 const char *err_ctx;
 FILE *msg_file;
@@ -53,9 +56,10 @@ void verbose_msg(const char *fmt, ...)
 
 const char *ip_str(uint32_t a, char *buf)
 {
-	snprintf(buf, IPSTR_LEN, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
-		 (a >> 8) & 255, a & 255);
-	return buf;
+	struct in_addr in = { .s_addr = htonl(a) };
+
+	/* cannot fail: AF_INET and INET_ADDRSTRLEN bytes */
+	return inet_ntop(AF_INET, &in, buf, IPSTR_LEN);
 }
 
 const char *prefix_str(uint32_t a, unsigned int len, char *buf)
@@ -78,4 +82,54 @@ int exit_worse(int a, int b)
 	if (b < 0 || b > EXIT_BUSY)
 		b = EXIT_SYSTEM;
 	return rank[b] > rank[a] ? b : a;
+}
+
+/* Indent for depth @d, on a new line. */
+static void json_nl(FILE *f, int d)
+{
+	fputc('\n', f);
+	while (d-- > 0)
+		fputs("  ", f);
+}
+
+void json_print(const char *s, bool pretty, FILE *f)
+{
+	bool in_str = false, esc = false;
+	char last = 0;
+	int depth = 0;
+
+	for (; *s; s++) {
+		char c = *s;
+
+		if (in_str) {
+			fputc(c, f);
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+			continue;
+		if (c == '"')
+			in_str = true;
+		/* "{}" and "[]" stay together */
+		if ((c == '}' || c == ']') && pretty && --depth >= 0 && last != '{' && last != '[')
+			json_nl(f, depth);
+		if (pretty && last && (last == '{' || last == '[') && c != '}' && c != ']')
+			json_nl(f, depth);
+		fputc(c, f);
+		last = c;
+		if (!pretty)
+			continue;
+		if (c == ':')
+			fputc(' ', f);
+		else if (c == ',')
+			json_nl(f, depth);
+		else if (c == '{' || c == '[')
+			depth++;
+	}
+	fputc('\n', f);
 }

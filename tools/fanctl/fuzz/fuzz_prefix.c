@@ -9,7 +9,10 @@
 
 #include "fuzz.h"
 
-/* Reference: exactly four dot-separated groups of 1-3 ASCII digits <= 255. */
+/*
+ * Reference: exactly four dot-separated groups of 1-3 ASCII digits <= 255,
+ * none with a leading zero (as inet_pton).
+ */
 static bool ref_ipv4(const char *s, size_t n, uint32_t *out)
 {
 	uint32_t a = 0, v = 0;
@@ -24,7 +27,7 @@ static bool ref_ipv4(const char *s, size_t n, uint32_t *out)
 			parts++;
 			digits = 0;
 			v = 0;
-		} else if (s[i] >= '0' && s[i] <= '9' && digits < 3) {
+		} else if (s[i] >= '0' && s[i] <= '9' && digits < 3 && !(digits && !v)) {
 			v = v * 10 + (uint32_t)(s[i] - '0');
 			digits++;
 		} else {

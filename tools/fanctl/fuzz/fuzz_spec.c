@@ -46,12 +46,12 @@ static void check_spec(char **words, int n, bool config)
 	char buf[FANCTL_MAX_LINE], *w2[32];
 	int n2;
 
-	if (parse_spec(n, words, &s, config))
+	if (parse_spec(n, words, &s, config ? SPEC_CONFIG : SPEC_UP))
 		return;
 	FUZZ_CHECK(!spec_check_map(&s), "accepted spec fails the map check");
 	FUZZ_CHECK(config || !s.opts.off, "'off' outside the config");
 	n2 = fuzz_spec_words(&s, config, buf, sizeof(buf), w2);
-	FUZZ_CHECK(n2 > 0 && !parse_spec(n2, w2, &back, config),
+	FUZZ_CHECK(n2 > 0 && !parse_spec(n2, w2, &back, config ? SPEC_CONFIG : SPEC_UP),
 		   "canonical form does not parse");
 	FUZZ_CHECK(fuzz_spec_equal(&s, &back), "canonical form parses to another spec");
 	if (s.ul_kind == UL_ADDR)
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 1 && !strchr(line, '#') && n > 0) {
 		struct fan_spec s2;
 
-		FUZZ_CHECK(!parse_spec(n, words, &s2, true) && fuzz_spec_equal(&s, &s2),
+		FUZZ_CHECK(!parse_spec(n, words, &s2, SPEC_CONFIG) && fuzz_spec_equal(&s, &s2),
 			   "config line and words differ");
 	}
 	if (r == 0)
