@@ -136,7 +136,7 @@ void fan_plain_hook_put(struct net *net);
 int fan_route_cache_init(struct fan_dev *fan);
 void fan_route_cache_release(struct fan_dev *fan);
 void fan_route_cache_free(struct fan_dev *fan);
-struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
-			     bool direct, __be32 *saddr);
+struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, __be32 want,
+			     u8 tos, bool direct, __be32 *saddr);
 
 #endif /* _FAN_H */

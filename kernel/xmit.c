@@ -56,6 +56,25 @@ static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
 }
 
 /*
+ * The outer source (and a direct map's check of the inner one): the
+ * underlay address of the host that owns the inner source's slice, which
+ * is this host's address in that map if the packet is ours to send.  0 for
+ * a source in no map's overlay, or on no valid host: the route chooses.
+ */
+static __be32 fan_owner_of(const struct fan_map_set *set, __be32 src)
+{
+	const struct fan_map *map = fan_map_find_overlay(set, ntohl(src));
+	u32 host;
+
+	if (!map)
+		return 0;
+	host = fan_underlay_of(&map->m, ntohl(src));
+	if (!fan_host_part_valid(&map->m, fan_host_part(&map->m, host)))
+		return 0;
+	return htonl(host);
+}
+
+/*
  * The security model of direct mode: nothing checks the source on the
  * receiving host, so the sender does.  A packet may leave only with a
  * source in this host's own slice of the map (this host being @self, its
@@ -86,7 +105,8 @@ static bool fan_direct_src_ok(struct net_device *dev,
  * other IPv4 packet routed out of it.
  */
 static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
-				   const struct fan_map *map, __be32 daddr)
+				   const struct fan_map *map, __be32 daddr,
+				   __be32 owner)
 {
 	struct net_device *dev = fan->dev;
 	const struct iphdr *iph = ip_hdr(skb);
@@ -97,7 +117,7 @@ static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
 	__be32 self;
 	int mtu, ret;
 
-	rt = fan_route_get(fan, daddr, iph->tos, true, &self);
+	rt = fan_route_get(fan, daddr, owner, iph->tos, true, &self);
 	if (IS_ERR(rt))
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 	lower = rt->dst.dev;
@@ -162,7 +182,7 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 	const struct fan_map_set *set;
 	const struct fan_map *map;
 	const struct iphdr *inner;
-	__be32 daddr, saddr;
+	__be32 daddr, saddr, owner;
 	struct rtable *rt;
 	u32 dst, host;
 	u8 tos, ttl;
@@ -184,14 +204,16 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 		return fan_drop(fan, skb, FAN_XSTATS_TX_BAD_HOST);
 	daddr = htonl(host);
 
+	owner = fan_owner_of(set, inner->saddr);
+
 	if (map->mode == FAN_MAP_MODE_DIRECT)
-		return fan_xmit_direct(fan, skb, map, daddr);
+		return fan_xmit_direct(fan, skb, map, daddr, owner);
 
 	tos = READ_ONCE(fan->tos);
 	if (tos == FAN_TOS_INHERIT)
 		tos = inner->tos;
 
-	rt = fan_route_get(fan, daddr, tos, false, &saddr);
+	rt = fan_route_get(fan, daddr, owner, tos, false, &saddr);
 	if (IS_ERR(rt))
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 
