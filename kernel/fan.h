@@ -44,6 +44,7 @@ struct fan_dev {
 	struct net_device *dev;
 	struct fan_map_set __rcu *maps;
 	int link;			/* underlay ifindex, 0 = any */
+	unsigned int user_mtu;		/* set below the largest, or 0 (RTNL) */
 	u8 ttl;				/* 0: copy inner */
 	u8 tos;				/* FAN_TOS_INHERIT: copy inner */
 	u8 pmtudisc;

@@ -307,8 +307,11 @@ int fan_newlink(struct net *src_net, struct net_device *dev,
 			goto err_unset;
 		}
 	}
-	if (user_mtu)
+	if (user_mtu) {
 		dev->mtu = user_mtu;
+		if (lower && user_mtu < dev->max_mtu)
+			fan->user_mtu = user_mtu;
+	}
 
 	fan_apply_params(fan, data);
 

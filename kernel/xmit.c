@@ -176,6 +176,21 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+/*
+ * Make the stack leave room for what the underlay route adds, IPsec's ESP
+ * header (dst.header_len) included, so packets are not reallocated here
+ * one by one; as ip_tunnel_adj_headroom() does, only up, and bounded.
+ * fan_update_mtu() starts it again from the underlay device.
+ */
+#define FAN_MAX_HEADROOM	512
+
+static void fan_adj_headroom(struct net_device *dev, unsigned int headroom)
+{
+	headroom = min_t(unsigned int, headroom, FAN_MAX_HEADROOM);
+	if (headroom > READ_ONCE(dev->needed_headroom))
+		WRITE_ONCE(dev->needed_headroom, headroom);
+}
+
 netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct fan_dev *fan = netdev_priv(dev);
@@ -183,6 +198,7 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 	const struct fan_map *map;
 	const struct iphdr *inner;
 	__be32 daddr, saddr, owner;
+	unsigned int headroom;
 	struct rtable *rt;
 	u32 dst, host;
 	u8 tos, ttl;
@@ -244,9 +260,11 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (!ttl)
 		ttl = inner->ttl;
 
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
-			      sizeof(struct iphdr) + rt->dst.header_len))
+	headroom = LL_RESERVED_SPACE(rt->dst.dev) + sizeof(struct iphdr) +
+		   rt->dst.header_len;
+	if (skb_cow_head(skb, headroom))
 		goto drop_rt;
+	fan_adj_headroom(dev, headroom);
 
 	if (iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4))
 		goto drop_rt;
