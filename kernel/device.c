@@ -146,7 +146,7 @@ static int fan_get_iflink(const struct net_device *dev)
 {
 	const struct fan_dev *fan = netdev_priv(dev);
 
-	return READ_ONCE(fan->link) ?: dev->ifindex;
+	return fan->link ?: dev->ifindex;
 }
 
 /*

@@ -113,6 +113,8 @@ int fan_map_set_check(const struct fan_map_set *set,
 int fan_map_set_check_net(const struct fan_map_set *set,
 			  const struct fan_dev *self, struct net *net,
 			  struct netlink_ext_ack *extack);
+bool fan_map_slice_owned(const struct fan_map_math *m, u32 outer_src,
+			 u32 inner_src);
 bool fan_slice_owned(const struct fan_map_set *set, u32 outer_src,
 		     u32 inner_src);
 int fan_map_set_check_direct(const struct fan_map_set *set, int link,

@@ -46,9 +46,8 @@ static struct fan_dev *fan_lookup_rx(struct net *net, int ifindex,
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
 		const struct fan_map_set *set = rcu_dereference(fan->maps);
 		const struct fan_map *map;
-		int link = READ_ONCE(fan->link);
 
-		if (link && link != ifindex)
+		if (fan->link && fan->link != ifindex)
 			continue;
 		if (!(fan->dev->flags & IFF_UP))
 			continue;
@@ -107,7 +106,9 @@ static unsigned int fan_rx_check(struct sk_buff *skb, struct fan_dev *fan,
 	    fan_underlay_of(&map->m, idst) != odst)
 		return FAN_XSTATS_RX_BAD_DST;
 
+	/* The map it came in first: the others only for a host in several. */
 	if (READ_ONCE(fan->strict) &&
+	    !fan_map_slice_owned(&map->m, osrc, isrc) &&
 	    !fan_slice_owned(set, osrc, isrc))
 		return FAN_XSTATS_RX_SPOOFED;
 
@@ -158,8 +159,8 @@ static int fan_rcv(struct sk_buff *skb)
 		goto drop;
 	}
 
+	/* iptunnel_pull_header() scrubbed it. */
 	dev_sw_netstats_rx_add(fan->dev, skb->len);
-	skb_scrub_packet(skb, false);
 	skb->dev = fan->dev;
 	gro_cells_receive(&fan->gro_cells, skb);
 	return 0;
@@ -170,11 +171,6 @@ drop:
 	return 0;
 }
 
-/*
- * ICMP errors from the underlay about packets we sent: the quoted header is
- * our outer one.  Path MTU and redirects update the underlay route, which
- * our cached routes pick up through dst_check().
- */
 /*
  * An ICMP error about an IPIP packet we may have sent.  tunnel4 offers it to
  * each handler in turn until one takes it, and we run before ipip.ko: claim
@@ -216,10 +212,10 @@ static int fan_err(struct sk_buff *skb, u32 info)
 			if (type == ICMP_DEST_UNREACH &&
 			    code == ICMP_FRAG_NEEDED)
 				ipv4_update_pmtu(skb, net, info,
-						 READ_ONCE(fan->link),
+						 fan->link,
 						 IPPROTO_IPIP);
 			else if (type == ICMP_REDIRECT)
-				ipv4_redirect(skb, net, READ_ONCE(fan->link),
+				ipv4_redirect(skb, net, fan->link,
 					      IPPROTO_IPIP);
 			return 0;
 		}

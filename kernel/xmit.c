@@ -131,7 +131,7 @@ static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
 	 * underlay device, and not a broadcast or multicast address.
 	 */
 	if (rt->rt_type != RTN_UNICAST || rt->rt_uses_gateway ||
-	    lower == dev || lower->ifindex != READ_ONCE(fan->link)) {
+	    lower == dev || lower->ifindex != fan->link) {
 		ip_rt_put(rt);
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 	}
