@@ -31,6 +31,7 @@ static const char fan_stat_names[__FAN_XSTATS_MAX][ETH_GSTRING_LEN] = {
 	[FAN_XSTATS_RX_POLICY]		= "rx_policy",
 	[FAN_XSTATS_TX_FORGED]		= "tx_forged",
 	[FAN_XSTATS_RX_PLAIN]		= "rx_plain",
+	[FAN_XSTATS_ERR_NOT_RELAYED]	= "err_not_relayed",
 };
 
 /* The counters ethtool shows: every reason, none of the placeholders. */
@@ -70,6 +71,9 @@ static void fan_get_stats64(struct net_device *dev,
 	for (r = FAN_FIRST_STAT; r < __FAN_XSTATS_MAX; r++) {
 		u64 n = fan_counter_sum(fan, r);
 
+		/* An ICMP error not relayed is no packet of ours dropped. */
+		if (r == FAN_XSTATS_ERR_NOT_RELAYED)
+			continue;
 		if (r < FAN_XSTATS_RX_SPOOFED || r == FAN_XSTATS_TX_FORGED)
 			stats->tx_dropped += n;
 		else
