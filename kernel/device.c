@@ -31,6 +31,7 @@ static const char fan_stat_names[__FAN_XSTATS_MAX][ETH_GSTRING_LEN] = {
 	[FAN_XSTATS_RX_POLICY]		= "rx_policy",
 	[FAN_XSTATS_TX_FORGED]		= "tx_forged",
 	[FAN_XSTATS_RX_PLAIN]		= "rx_plain",
+	[FAN_XSTATS_ERR_NOT_RELAYED]	= "err_not_relayed",
 };
 
 /* The counters ethtool shows: every reason, none of the placeholders. */
@@ -70,6 +71,9 @@ static void fan_get_stats64(struct net_device *dev,
 	for (r = FAN_FIRST_STAT; r < __FAN_XSTATS_MAX; r++) {
 		u64 n = fan_counter_sum(fan, r);
 
+		/* An ICMP error not relayed is no packet of ours dropped. */
+		if (r == FAN_XSTATS_ERR_NOT_RELAYED)
+			continue;
 		if (r < FAN_XSTATS_RX_SPOOFED || r == FAN_XSTATS_TX_FORGED)
 			stats->tx_dropped += n;
 		else
@@ -146,7 +150,20 @@ static int fan_get_iflink(const struct net_device *dev)
 {
 	const struct fan_dev *fan = netdev_priv(dev);
 
-	return READ_ONCE(fan->link) ?: dev->ifindex;
+	return fan->link ?: dev->ifindex;
+}
+
+/*
+ * The user's MTU (ip link set, or the one fan_update_mtu() sets and then
+ * corrects): below the largest it is kept across underlay changes.
+ */
+static int fan_change_mtu(struct net_device *dev, int new_mtu)
+{
+	struct fan_dev *fan = netdev_priv(dev);
+
+	fan->user_mtu = new_mtu < dev->max_mtu ? new_mtu : 0;
+	WRITE_ONCE(dev->mtu, new_mtu);
+	return 0;
 }
 
 static const struct net_device_ops fan_netdev_ops = {
@@ -155,6 +172,7 @@ static const struct net_device_ops fan_netdev_ops = {
 	.ndo_start_xmit		= fan_xmit,
 	.ndo_get_stats64	= fan_get_stats64,
 	.ndo_get_iflink		= fan_get_iflink,
+	.ndo_change_mtu		= fan_change_mtu,
 };
 
 static void fan_get_drvinfo(struct net_device *dev,
@@ -221,24 +239,33 @@ void fan_setup(struct net_device *dev)
 }
 
 /*
- * Follow the underlay: MTU = underlay MTU - 20 (the underlay's own MTU when
- * every map is direct: nothing is added to the packets), and headroom for
- * the underlay's link-layer header (24 bytes on IPoIB) plus ours.  RTNL
- * held.  Before registration only the fields are set; afterwards
- * dev_set_mtu() tells everyone (routes, the bridge above us) about the
- * change.
+ * Follow the underlay: the largest MTU is the underlay MTU - 20 (the
+ * underlay's own MTU when every map is direct: nothing is added to the
+ * packets), and the headroom that of the underlay's link-layer header (24
+ * bytes on IPoIB) plus ours.  RTNL held.  An MTU at the largest follows
+ * the underlay up and down; one the user set lower is theirs (as vlan
+ * keeps it): it stays, clamped to the new largest while that is smaller,
+ * and comes back when the underlay grows again.  Before registration only
+ * the fields are set; afterwards dev_set_mtu() tells everyone (routes,
+ * the bridge above us) about the change.
  */
 void fan_update_mtu(struct fan_dev *fan, const struct net_device *lower)
 {
 	struct net_device *dev = fan->dev;
 	int overhead = fan_map_set_all_direct(rtnl_dereference(fan->maps)) ?
 		       0 : sizeof(struct iphdr);
-	int mtu = max_t(int, lower->mtu - overhead, ETH_MIN_MTU);
+	int max = max_t(int, lower->mtu - overhead, ETH_MIN_MTU);
+	unsigned int user_mtu = fan->user_mtu;
+	int mtu = user_mtu ? min_t(int, user_mtu, max) : max;
 
-	dev->needed_headroom = LL_RESERVED_SPACE(lower) + sizeof(struct iphdr);
-	dev->max_mtu = mtu;
-	if (dev->reg_state == NETREG_REGISTERED)
+	WRITE_ONCE(dev->needed_headroom,
+		   LL_RESERVED_SPACE(lower) + sizeof(struct iphdr));
+	dev->max_mtu = max;
+	if (dev->reg_state == NETREG_REGISTERED) {
 		dev_set_mtu(dev, mtu);
-	else
+		/* fan_change_mtu() took it for the user's. */
+		fan->user_mtu = user_mtu;
+	} else {
 		dev->mtu = mtu;
+	}
 }

@@ -44,6 +44,7 @@ struct fan_dev {
 	struct net_device *dev;
 	struct fan_map_set __rcu *maps;
 	int link;			/* underlay ifindex, 0 = any */
+	unsigned int user_mtu;		/* set below the largest, or 0 (RTNL) */
 	u8 ttl;				/* 0: copy inner */
 	u8 tos;				/* FAN_TOS_INHERIT: copy inner */
 	u8 pmtudisc;
@@ -112,6 +113,8 @@ int fan_map_set_check(const struct fan_map_set *set,
 int fan_map_set_check_net(const struct fan_map_set *set,
 			  const struct fan_dev *self, struct net *net,
 			  struct netlink_ext_ack *extack);
+bool fan_map_slice_owned(const struct fan_map_math *m, u32 outer_src,
+			 u32 inner_src);
 bool fan_slice_owned(const struct fan_map_set *set, u32 outer_src,
 		     u32 inner_src);
 int fan_map_set_check_direct(const struct fan_map_set *set, int link,
@@ -136,7 +139,7 @@ void fan_plain_hook_put(struct net *net);
 int fan_route_cache_init(struct fan_dev *fan);
 void fan_route_cache_release(struct fan_dev *fan);
 void fan_route_cache_free(struct fan_dev *fan);
-struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
-			     bool direct, __be32 *saddr);
+struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, __be32 want,
+			     u8 tos, bool direct, __be32 *saddr);
 
 #endif /* _FAN_H */

@@ -36,35 +36,50 @@ const struct fan_map *fan_map_find_overlay(const struct fan_map_set *set,
 	return NULL;
 }
 
-/* Report a fan_map_check() failure against attribute @nla (may be NULL). */
+/*
+ * Report a fan_map_check() failure against attribute @nla (may be NULL).
+ * The messages are the string literals of fan_map.h, which fanctl prints
+ * too; NL_SET_ERR_MSG*() would want each as a literal of its own.
+ */
 void fan_map_extack(struct netlink_ext_ack *extack, const struct nlattr *nla,
 		    enum fan_map_error err)
 {
-	switch (err) {
-	case FAN_MAP_OK:
-		break;
-	case FAN_MAP_BAD_OVERLAY_LEN:
-		NL_SET_ERR_MSG_ATTR(extack, nla, FAN_MAP_MSG_BAD_OVERLAY_LEN);
-		break;
-	case FAN_MAP_BAD_UNDERLAY_LEN:
-		NL_SET_ERR_MSG_ATTR(extack, nla, FAN_MAP_MSG_BAD_UNDERLAY_LEN);
-		break;
-	case FAN_MAP_OVERLAY_HOST_BITS:
-		NL_SET_ERR_MSG_ATTR(extack, nla, FAN_MAP_MSG_OVERLAY_HOST_BITS);
-		break;
-	case FAN_MAP_UNDERLAY_HOST_BITS:
-		NL_SET_ERR_MSG_ATTR(extack, nla, FAN_MAP_MSG_UNDERLAY_HOST_BITS);
-		break;
-	case FAN_MAP_OVERLAY_NOT_SHORTER:
-		NL_SET_ERR_MSG_ATTR(extack, nla, FAN_MAP_MSG_OVERLAY_NOT_SHORTER);
-		break;
-	case FAN_MAP_SLICE_TOO_SMALL:
-		NL_SET_ERR_MSG_ATTR(extack, nla, FAN_MAP_MSG_SLICE_TOO_SMALL);
-		break;
-	}
+	if (!extack)
+		return;
+	extack->_msg = fan_map_strerror(err);
+	extack->bad_attr = nla;
 }
 
-/* Each map is sane and no two overlays share an address. */
+/*
+ * Overlay addresses are routed to the fan device and handed out to
+ * containers: none may be "this network", loopback or multicast.
+ */
+static int fan_overlay_reserved(const struct fan_map_math *m,
+				struct netlink_ext_ack *extack)
+{
+	if (fan_prefixes_overlap(m->overlay, m->overlay_len, 0x00000000, 8)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an overlay overlaps 0.0.0.0/8 (this network)");
+		return -EINVAL;
+	}
+	if (fan_prefixes_overlap(m->overlay, m->overlay_len, 0x7f000000, 8)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an overlay overlaps 127.0.0.0/8 (loopback)");
+		return -EINVAL;
+	}
+	if (fan_prefixes_overlap(m->overlay, m->overlay_len, 0xe0000000, 4)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an overlay overlaps 224.0.0.0/4 (multicast)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Each map is sane, no overlay is reserved or overlaps an underlay (a
+ * packet to an underlay host would be taken for a container's), and no
+ * two overlays share an address.
+ */
 int fan_map_set_check(const struct fan_map_set *set,
 		      struct netlink_ext_ack *extack)
 {
@@ -77,16 +92,27 @@ int fan_map_set_check(const struct fan_map_set *set,
 
 	for (i = 0; i < set->count; i++) {
 		const struct fan_map_math *a = &set->maps[i].m;
-		enum fan_map_error err = fan_map_check(a);
+		enum fan_map_error merr = fan_map_check(a);
+		int err;
 
-		if (err) {
-			fan_map_extack(extack, NULL, err);
+		if (merr) {
+			fan_map_extack(extack, NULL, merr);
 			return -EINVAL;
 		}
-		for (j = 0; j < i; j++) {
+		err = fan_overlay_reserved(a, extack);
+		if (err)
+			return err;
+		for (j = 0; j < set->count; j++) {
 			const struct fan_map_math *b = &set->maps[j].m;
 
 			if (fan_prefixes_overlap(a->overlay, a->overlay_len,
+						 b->underlay, b->underlay_len)) {
+				NL_SET_ERR_MSG_MOD(extack,
+						   "an overlay overlaps an underlay of the same fan device");
+				return -EINVAL;
+			}
+			if (j < i &&
+			    fan_prefixes_overlap(a->overlay, a->overlay_len,
 						 b->overlay, b->overlay_len)) {
 				NL_SET_ERR_MSG_MOD(extack,
 						   "two maps have overlapping overlays");
@@ -99,7 +125,8 @@ int fan_map_set_check(const struct fan_map_set *set,
 
 /*
  * Receive picks a device by overlay, so overlays must not overlap between
- * the fan devices of one namespace either.  Called under RTNL.
+ * the fan devices of one namespace either, nor one device's overlay
+ * another's underlay.  Called under RTNL.
  */
 int fan_map_set_check_net(const struct fan_map_set *set,
 			  const struct fan_dev *self, struct net *net,
@@ -123,18 +150,40 @@ int fan_map_set_check_net(const struct fan_map_set *set,
 			for (j = 0; j < os->count; j++) {
 				const struct fan_map_math *b = &os->maps[j].m;
 
-				if (!fan_prefixes_overlap(a->overlay,
-							  a->overlay_len,
-							  b->overlay,
-							  b->overlay_len))
-					continue;
-				NL_SET_ERR_MSG_MOD(extack,
-						   "overlay overlaps a map of another fan device");
-				return -EEXIST;
+				if (fan_prefixes_overlap(a->overlay,
+							 a->overlay_len,
+							 b->overlay,
+							 b->overlay_len)) {
+					NL_SET_ERR_MSG_MOD(extack,
+							   "overlay overlaps a map of another fan device");
+					return -EEXIST;
+				}
+				if (fan_prefixes_overlap(a->overlay,
+							 a->overlay_len,
+							 b->underlay,
+							 b->underlay_len) ||
+				    fan_prefixes_overlap(b->overlay,
+							 b->overlay_len,
+							 a->underlay,
+							 a->underlay_len)) {
+					NL_SET_ERR_MSG_MOD(extack,
+							   "an overlay overlaps an underlay of another fan device");
+					return -EINVAL;
+				}
 			}
 		}
 	}
 	return 0;
+}
+
+/* Does underlay host @outer_src own @inner_src in map @m? */
+bool fan_map_slice_owned(const struct fan_map_math *m, u32 outer_src,
+			 u32 inner_src)
+{
+	return fan_prefix_contains(m->underlay, m->underlay_len, outer_src) &&
+	       fan_host_part_valid(m, fan_host_part(m, outer_src)) &&
+	       fan_prefix_contains(fan_slice_of(m, outer_src),
+				   fan_slice_len(m), inner_src);
 }
 
 /*
@@ -147,18 +196,9 @@ bool fan_slice_owned(const struct fan_map_set *set, u32 outer_src,
 {
 	unsigned int i;
 
-	for (i = 0; i < set->count; i++) {
-		const struct fan_map_math *m = &set->maps[i].m;
-
-		if (!fan_prefix_contains(m->underlay, m->underlay_len,
-					 outer_src))
-			continue;
-		if (!fan_host_part_valid(m, fan_host_part(m, outer_src)))
-			continue;
-		if (fan_prefix_contains(fan_slice_of(m, outer_src),
-					fan_slice_len(m), inner_src))
+	for (i = 0; i < set->count; i++)
+		if (fan_map_slice_owned(&set->maps[i].m, outer_src, inner_src))
 			return true;
-	}
 	return false;
 }
 

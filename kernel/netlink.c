@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>
 #include <net/netlink.h>
+#include <net/inet_ecn.h>
 
 #include "fan.h"
 
@@ -112,12 +113,7 @@ static int fan_parse_map_list(const struct nlattr *list, struct fan_map *maps,
 static int fan_validate(struct nlattr *tb[], struct nlattr *data[],
 			struct netlink_ext_ack *extack)
 {
-	struct fan_map maps[FAN_MAX_MAPS];
 	const struct nlattr *nla;
-	static const int lists[] = {
-		IFLA_FAN_MAPS, IFLA_FAN_MAP_ADD, IFLA_FAN_MAP_DEL,
-	};
-	unsigned int i;
 	int rem, err;
 
 	if (!tb[IFLA_LINKINFO] || !data)
@@ -131,13 +127,18 @@ static int fan_validate(struct nlattr *tb[], struct nlattr *data[],
 			return err;
 	}
 
-	for (i = 0; i < ARRAY_SIZE(lists); i++) {
-		if (!data[lists[i]])
-			continue;
-		err = fan_parse_map_list(data[lists[i]], maps, extack);
-		if (err < 0)
-			return err;
+	/* ECN comes from the inner header (RFC 6040): only the DSCP is set. */
+	if (data[IFLA_FAN_TOS]) {
+		u8 tos = nla_get_u8(data[IFLA_FAN_TOS]);
+
+		if (tos != FAN_TOS_INHERIT && (tos & INET_ECN_MASK)) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_FAN_TOS],
+					    "tos must be 1 (inherit) or a DSCP value (ECN bits clear)");
+			return -EINVAL;
+		}
 	}
+
+	/* The map lists are parsed (and checked) once, by fan_build_set(). */
 	return 0;
 }
 
@@ -307,8 +308,11 @@ int fan_newlink(struct net *src_net, struct net_device *dev,
 			goto err_unset;
 		}
 	}
-	if (user_mtu)
+	if (user_mtu) {
 		dev->mtu = user_mtu;
+		if (lower && user_mtu < dev->max_mtu)
+			fan->user_mtu = user_mtu;
+	}
 
 	fan_apply_params(fan, data);
 
@@ -426,7 +430,7 @@ static int fan_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	struct nlattr *nest;
 	unsigned int i;
 
-	if (nla_put_u32(skb, IFLA_FAN_LINK, READ_ONCE(fan->link)) ||
+	if (nla_put_u32(skb, IFLA_FAN_LINK, fan->link) ||
 	    nla_put_u8(skb, IFLA_FAN_TTL, READ_ONCE(fan->ttl)) ||
 	    nla_put_u8(skb, IFLA_FAN_TOS, READ_ONCE(fan->tos)) ||
 	    nla_put_u8(skb, IFLA_FAN_PMTUDISC, READ_ONCE(fan->pmtudisc)) ||

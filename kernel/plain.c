@@ -62,7 +62,7 @@ static bool fan_from_underlay(const struct fan_dev *fan,
 			      const struct fan_map_math *m,
 			      const struct net_device *in)
 {
-	int link = READ_ONCE(fan->link);
+	int link = fan->link;
 
 	if (link)
 		return in->ifindex == link;

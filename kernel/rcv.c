@@ -9,6 +9,7 @@
 
 #include <linux/ip.h>
 #include <linux/icmp.h>
+#include <net/icmp.h>
 #include <net/ip.h>
 #include <net/xfrm.h>
 #include <net/inet_ecn.h>
@@ -46,9 +47,8 @@ static struct fan_dev *fan_lookup_rx(struct net *net, int ifindex,
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
 		const struct fan_map_set *set = rcu_dereference(fan->maps);
 		const struct fan_map *map;
-		int link = READ_ONCE(fan->link);
 
-		if (link && link != ifindex)
+		if (fan->link && fan->link != ifindex)
 			continue;
 		if (!(fan->dev->flags & IFF_UP))
 			continue;
@@ -107,7 +107,9 @@ static unsigned int fan_rx_check(struct sk_buff *skb, struct fan_dev *fan,
 	    fan_underlay_of(&map->m, idst) != odst)
 		return FAN_XSTATS_RX_BAD_DST;
 
+	/* The map it came in first: the others only for a host in several. */
 	if (READ_ONCE(fan->strict) &&
+	    !fan_map_slice_owned(&map->m, osrc, isrc) &&
 	    !fan_slice_owned(set, osrc, isrc))
 		return FAN_XSTATS_RX_SPOOFED;
 
@@ -158,8 +160,8 @@ static int fan_rcv(struct sk_buff *skb)
 		goto drop;
 	}
 
+	/* iptunnel_pull_header() scrubbed it. */
 	dev_sw_netstats_rx_add(fan->dev, skb->len);
-	skb_scrub_packet(skb, false);
 	skb->dev = fan->dev;
 	gro_cells_receive(&fan->gro_cells, skb);
 	return 0;
@@ -171,16 +173,62 @@ drop:
 }
 
 /*
- * ICMP errors from the underlay about packets we sent: the quoted header is
- * our outer one.  Path MTU and redirects update the underlay route, which
- * our cached routes pick up through dst_check().
+ * Tell the inner sender that the host its packet was for cannot be
+ * reached, from an ICMP error about our IPIP packet (@outer, at skb->data)
+ * whose quote holds the inner header and 8 bytes of what it carries, as
+ * an ICMP error quotes: host unreachable, as ipip.ko turns every such
+ * error into (RFC 2003 4.1).  Its route is the one to the inner source,
+ * so the error leaves this host from its address towards the sender.
  */
+static bool fan_err_relay(struct sk_buff *skb, struct net *net,
+			  const struct iphdr *outer)
+{
+	unsigned int off = outer->ihl * 4;
+	const struct iphdr *inner;
+	struct flowi4 fl4 = {};
+	struct sk_buff *nskb;
+	struct rtable *rt;
+
+	if (!pskb_may_pull(skb, off + sizeof(*inner)))
+		return false;
+	inner = (const struct iphdr *)(skb->data + off);
+	if (inner->version != 4 || inner->ihl < 5 ||
+	    !pskb_may_pull(skb, off + inner->ihl * 4 + 8))
+		return false;
+
+	nskb = skb_clone(skb, GFP_ATOMIC);
+	if (!nskb)
+		return false;
+	skb_pull(nskb, off);
+	skb_reset_network_header(nskb);
+	inner = ip_hdr(nskb);
+
+	fl4.daddr = inner->saddr;
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		kfree_skb(nskb);
+		return false;
+	}
+	skb_dst_drop(nskb);
+	skb_dst_set(nskb, &rt->dst);
+	nf_reset_ct(nskb);
+	memset(IPCB(nskb), 0, sizeof(*IPCB(nskb)));
+	icmp_send(nskb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+	consume_skb(nskb);
+	return true;
+}
+
 /*
- * An ICMP error about an IPIP packet we may have sent.  tunnel4 offers it to
- * each handler in turn until one takes it, and we run before ipip.ko: claim
- * only errors whose quoted outer destination is in a map's underlay and, when
+ * An ICMP error about an IPIP packet we may have sent: the quoted header
+ * is our outer one.  tunnel4 offers it to each handler in turn until one
+ * takes it, and we run before ipip.ko: claim only errors that came in on
+ * the fan's underlay device (any, for a fan bound to none) of a fan that
+ * is up, whose quoted outer destination is in a map's underlay and, when
  * the router quoted enough to show it, whose inner destination is in that
  * map's overlay, so tunl0's own tunnels over the same underlay keep theirs.
+ * Path MTU and redirects update the underlay route, which our cached
+ * routes pick up through dst_check(); unreachable and TTL exceeded go on
+ * to the inner sender; the rest is counted (err_not_relayed).
  */
 static int fan_err(struct sk_buff *skb, u32 info)
 {
@@ -203,6 +251,10 @@ static int fan_err(struct sk_buff *skb, u32 info)
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
 		const struct fan_map_set *set = rcu_dereference(fan->maps);
 
+		if (fan->link && fan->link != skb->dev->ifindex)
+			continue;
+		if (!(fan->dev->flags & IFF_UP))
+			continue;
 		for (i = 0; i < set->count; i++) {
 			const struct fan_map_math *m = &set->maps[i].m;
 
@@ -213,18 +265,32 @@ static int fan_err(struct sk_buff *skb, u32 info)
 			    !fan_prefix_contains(m->overlay, m->overlay_len,
 						 ntohl(inner->daddr)))
 				continue;
-			if (type == ICMP_DEST_UNREACH &&
-			    code == ICMP_FRAG_NEEDED)
-				ipv4_update_pmtu(skb, net, info,
-						 READ_ONCE(fan->link),
-						 IPPROTO_IPIP);
-			else if (type == ICMP_REDIRECT)
-				ipv4_redirect(skb, net, READ_ONCE(fan->link),
-					      IPPROTO_IPIP);
-			return 0;
+			goto found;
 		}
 	}
 	return -ENOENT;
+
+found:
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code == ICMP_FRAG_NEEDED) {
+			ipv4_update_pmtu(skb, net, info, fan->link,
+					 IPPROTO_IPIP);
+			return 0;
+		}
+		if (code != ICMP_SR_FAILED && fan_err_relay(skb, net, iph))
+			return 0;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		if (code == ICMP_EXC_TTL && fan_err_relay(skb, net, iph))
+			return 0;
+		break;
+	case ICMP_REDIRECT:
+		ipv4_redirect(skb, net, fan->link, IPPROTO_IPIP);
+		return 0;
+	}
+	fan_count(fan, FAN_XSTATS_ERR_NOT_RELAYED);
+	return 0;
 }
 
 static struct xfrm_tunnel fan_handler __read_mostly = {

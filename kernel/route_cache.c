@@ -5,7 +5,9 @@
  * Every packet goes to an underlay host computed from its destination, so a
  * tunnel-wide dst_cache (one destination) does not fit and a FIB lookup per
  * packet is what we want to avoid.  Each CPU keeps a small direct-mapped
- * table of routes keyed by (underlay host, TOS).  Transmit runs with BH off,
+ * table of routes keyed by (underlay host, source the fan asked for, DSCP,
+ * mode).  The ECN bits are not part of the key: ECT and non-ECT packets of
+ * one flow share a route (the lookup ignores them).  Transmit runs with BH off,
  * so a CPU's table is only touched by that CPU: no locks, no atomics beyond
  * the dst reference handed to the packet.  Entries are validated with
  * dst_check() on use, so route changes (which expire IPv4 routes through the
@@ -17,6 +19,8 @@
 #include <linux/hash.h>
 #include <net/route.h>
 #include <net/dst.h>
+#include <net/inet_ecn.h>
+#include <linux/inetdevice.h>
 
 #include "fan.h"
 
@@ -26,8 +30,9 @@
 struct fan_route_slot {
 	struct dst_entry *dst;
 	__be32 daddr;
-	__be32 saddr;
-	u8 tos;
+	__be32 want;			/* the key: the source asked for */
+	__be32 saddr;			/* the source the lookup gave */
+	u8 dscp;
 	bool direct;
 };
 
@@ -76,52 +81,67 @@ void fan_route_cache_free(struct fan_dev *fan)
  * IPIP routes are looked up for protocol 4, through xfrm, so IPsec policies
  * for the fan's IPIP apply.  A direct map's route is only the next hop for
  * a packet that is not ours: no protocol, no xfrm (the packet keeps its own).
+ *
+ * @want is the source the map gives (this host's address that owns the
+ * inner source's slice), so the outer source is not whatever the route
+ * prefers (a secondary address, a "src" hint), which a strict peer would
+ * drop as spoofed.  When @want is not an address of this host (the inner
+ * source lies in another host's slice) the route chooses, as for a source
+ * in no map: the peer decides about such a packet.
  */
 static struct rtable *fan_route_lookup(struct fan_dev *fan, __be32 daddr,
-				       u8 tos, bool direct, __be32 *saddr)
+				       __be32 want, u8 dscp, bool direct,
+				       __be32 *saddr)
 {
+	struct net *net = dev_net(fan->dev);
 	struct flowi4 fl4 = {
 		.daddr = daddr,
-		.flowi4_oif = READ_ONCE(fan->link),
+		.flowi4_oif = fan->link,
 		.flowi4_proto = direct ? 0 : IPPROTO_IPIP,
 		.flowi4_scope = RT_SCOPE_UNIVERSE,
 	};
 	struct rtable *rt;
 
-	fan_compat_flowi4_set_tos(&fl4, tos);
-	rt = ip_route_output_key(dev_net(fan->dev), &fl4);
+	/* As ip_route_output_key() itself checks a given source. */
+	if (want && __ip_dev_find(net, want, false))
+		fl4.saddr = want;
+	fan_compat_flowi4_set_tos(&fl4, dscp);
+	rt = ip_route_output_key(net, &fl4);
 	if (!IS_ERR(rt))
 		*saddr = fl4.saddr;
 	return rt;
 }
 
 /*
- * A referenced route to underlay host @daddr, and the source address to use
- * (for a direct map: this host's address towards it).  Called from
+ * A referenced route to underlay host @daddr from source @want (0: any),
+ * and the source address to use (for a direct map: this host's address
+ * towards it, which the sender's source check uses).  Called from
  * transmit, BH disabled.
  */
-struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
-			     bool direct, __be32 *saddr)
+struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, __be32 want,
+			     u8 tos, bool direct, __be32 *saddr)
 {
 	struct fan_route_cache *c = this_cpu_ptr(fan->rt_cache);
+	u8 dscp = tos & ~INET_ECN_MASK;
 	struct fan_route_slot *s;
 	struct rtable *rt;
-	u32 key = (__force u32)daddr ^ tos ^ ((u32)direct << 8);
+	u32 key = (__force u32)daddr ^ hash_32((__force u32)want, 32) ^
+		  dscp ^ ((u32)direct << 8);
 
 	s = &c->slot[hash_32(key, FAN_RT_CACHE_BITS)];
-	if (likely(s->dst && s->daddr == daddr && s->tos == tos &&
-		   s->direct == direct)) {
+	if (likely(s->dst && s->daddr == daddr && s->want == want &&
+		   s->dscp == dscp && s->direct == direct)) {
 		if (likely(dst_check(s->dst, 0))) {
 			dst_hold(s->dst);
 			*saddr = s->saddr;
 			return dst_rtable(s->dst);
 		}
-		/* Expired: route or PMTU changed; look it up again. */
+		/* Expired: route, address or PMTU changed; look it up again. */
 		dst_release(s->dst);
 		s->dst = NULL;
 	}
 
-	rt = fan_route_lookup(fan, daddr, tos, direct, saddr);
+	rt = fan_route_lookup(fan, daddr, want, dscp, direct, saddr);
 	if (IS_ERR(rt))
 		return rt;
 
@@ -129,8 +149,9 @@ struct rtable *fan_route_get(struct fan_dev *fan, __be32 daddr, u8 tos,
 	dst_hold(&rt->dst);
 	s->dst = &rt->dst;
 	s->daddr = daddr;
+	s->want = want;
 	s->saddr = *saddr;
-	s->tos = tos;
+	s->dscp = dscp;
 	s->direct = direct;
 	return rt;
 }

@@ -56,6 +56,25 @@ static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
 }
 
 /*
+ * The outer source (and a direct map's check of the inner one): the
+ * underlay address of the host that owns the inner source's slice, which
+ * is this host's address in that map if the packet is ours to send.  0 for
+ * a source in no map's overlay, or on no valid host: the route chooses.
+ */
+static __be32 fan_owner_of(const struct fan_map_set *set, __be32 src)
+{
+	const struct fan_map *map = fan_map_find_overlay(set, ntohl(src));
+	u32 host;
+
+	if (!map)
+		return 0;
+	host = fan_underlay_of(&map->m, ntohl(src));
+	if (!fan_host_part_valid(&map->m, fan_host_part(&map->m, host)))
+		return 0;
+	return htonl(host);
+}
+
+/*
  * The security model of direct mode: nothing checks the source on the
  * receiving host, so the sender does.  A packet may leave only with a
  * source in this host's own slice of the map (this host being @self, its
@@ -86,7 +105,8 @@ static bool fan_direct_src_ok(struct net_device *dev,
  * other IPv4 packet routed out of it.
  */
 static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
-				   const struct fan_map *map, __be32 daddr)
+				   const struct fan_map *map, __be32 daddr,
+				   __be32 owner)
 {
 	struct net_device *dev = fan->dev;
 	const struct iphdr *iph = ip_hdr(skb);
@@ -97,7 +117,7 @@ static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
 	__be32 self;
 	int mtu, ret;
 
-	rt = fan_route_get(fan, daddr, iph->tos, true, &self);
+	rt = fan_route_get(fan, daddr, owner, iph->tos, true, &self);
 	if (IS_ERR(rt))
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 	lower = rt->dst.dev;
@@ -111,7 +131,7 @@ static netdev_tx_t fan_xmit_direct(struct fan_dev *fan, struct sk_buff *skb,
 	 * underlay device, and not a broadcast or multicast address.
 	 */
 	if (rt->rt_type != RTN_UNICAST || rt->rt_uses_gateway ||
-	    lower == dev || lower->ifindex != READ_ONCE(fan->link)) {
+	    lower == dev || lower->ifindex != fan->link) {
 		ip_rt_put(rt);
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 	}
@@ -156,13 +176,29 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+/*
+ * Make the stack leave room for what the underlay route adds, IPsec's ESP
+ * header (dst.header_len) included, so packets are not reallocated here
+ * one by one; as ip_tunnel_adj_headroom() does, only up, and bounded.
+ * fan_update_mtu() starts it again from the underlay device.
+ */
+#define FAN_MAX_HEADROOM	512
+
+static void fan_adj_headroom(struct net_device *dev, unsigned int headroom)
+{
+	headroom = min_t(unsigned int, headroom, FAN_MAX_HEADROOM);
+	if (headroom > READ_ONCE(dev->needed_headroom))
+		WRITE_ONCE(dev->needed_headroom, headroom);
+}
+
 netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct fan_dev *fan = netdev_priv(dev);
 	const struct fan_map_set *set;
 	const struct fan_map *map;
 	const struct iphdr *inner;
-	__be32 daddr, saddr;
+	__be32 daddr, saddr, owner;
+	unsigned int headroom;
 	struct rtable *rt;
 	u32 dst, host;
 	u8 tos, ttl;
@@ -184,14 +220,16 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 		return fan_drop(fan, skb, FAN_XSTATS_TX_BAD_HOST);
 	daddr = htonl(host);
 
+	owner = fan_owner_of(set, inner->saddr);
+
 	if (map->mode == FAN_MAP_MODE_DIRECT)
-		return fan_xmit_direct(fan, skb, map, daddr);
+		return fan_xmit_direct(fan, skb, map, daddr, owner);
 
 	tos = READ_ONCE(fan->tos);
 	if (tos == FAN_TOS_INHERIT)
 		tos = inner->tos;
 
-	rt = fan_route_get(fan, daddr, tos, false, &saddr);
+	rt = fan_route_get(fan, daddr, owner, tos, false, &saddr);
 	if (IS_ERR(rt))
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 
@@ -222,9 +260,11 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (!ttl)
 		ttl = inner->ttl;
 
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
-			      sizeof(struct iphdr) + rt->dst.header_len))
+	headroom = LL_RESERVED_SPACE(rt->dst.dev) + sizeof(struct iphdr) +
+		   rt->dst.header_len;
+	if (skb_cow_head(skb, headroom))
 		goto drop_rt;
+	fan_adj_headroom(dev, headroom);
 
 	if (iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4))
 		goto drop_rt;

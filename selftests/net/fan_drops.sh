@@ -20,7 +20,8 @@ subtest "two hosts with containers" setup || ktap_exit_fail_msg "setup failed"
 
 # The fan's drop reasons (the uAPI's, in its order).
 REASONS=(tx_no_map tx_bad_host tx_to_self tx_no_route tx_not_ipv4 tx_frag_needed
-	rx_spoofed rx_malformed rx_bad_dst rx_ecn rx_policy tx_forged rx_plain)
+	rx_spoofed rx_malformed rx_bad_dst rx_ecn rx_policy tx_forged rx_plain
+	err_not_relayed)
 
 # drops HOST: "name value" for each drop counter of HOST's ftun0: every
 # reason (ethtool -S), then the standard tx_dropped and rx_dropped as
@@ -232,7 +233,7 @@ same_counters()
 	e=$(ns_exec h1 ethtool -S ftun0 | awk 'NR > 1 { sub(":$", "", $1); print $1, $2 }' | sort)
 	j=$(ns_exec h1 "$FANCTL" show --json | jq -r '.devices[] | select(.name == "ftun0") |
 		.drops | to_entries[] | "\(.key) \(.value)"' | sort)
-	x=$(ns_exec h1 python3 "$FAN_NL" get ftun0 | grep -E '^(rx|tx)_' | sort)
+	x=$(ns_exec h1 python3 "$FAN_NL" get ftun0 | grep -E '^(rx|tx|err)_' | sort)
 	w=$(expected | sort)
 	echo "ethtool -S ftun0: $(echo "$e" | grep -cv ' 0$') of $(echo "$e" | wc -l) counters non-zero"
 	[ "$e" = "$w" ] || { echo "ethtool -S differs from what the subtests caused:"; diff <(echo "$w") <(echo "$e"); return 1; }

@@ -154,6 +154,44 @@ tcp_esp()
 }
 subtest "TCP c1 -> c2 through ESP, 1 MB, sha256 matches" tcp_esp
 
+# ESP's header and IV (the xfrm route's dst.header_len) come on top of the
+# underlay's link-layer header and ours.  ftun0 asks the stack for that
+# headroom once it has seen such a route, so a socket on ftun0 leaves room
+# for it and the fan does not reallocate each packet (as ip_tunnel).
+# Counted with the function tracer: pskb_expand_head called from fan_xmit
+# while h1 itself sends N UDP datagrams to c2 (which discards them).
+T=/sys/kernel/tracing
+headroom()
+{
+	local n=100 s0 s1 got pid
+	[ -e $T/current_tracer ] || mount -t tracefs nodev $T 2> /dev/null
+	grep -qx pskb_expand_head $T/available_filter_functions 2> /dev/null ||
+		{ echo "pskb_expand_head cannot be traced (no function tracer)"; return 1; }
+	cleanup_add "echo nop > $T/current_tracer; echo > $T/set_ftrace_filter"
+	ns_exec c2 timeout $((60 * FAN_SLOW)) socat -u UDP-RECV:5000 /dev/null &
+	pid=$!
+	s0=$(sa h1 "$H1" "$H2" packets) || return 1
+	echo pskb_expand_head > $T/set_ftrace_filter &&
+	echo function > $T/current_tracer &&
+	echo > $T/trace || return 1
+	ns_exec h1 python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range($n):
+    s.sendto(b'x' * 200, ('250.9.200.7', 5000))"
+	# (Changing the tracer empties the trace: read it first.)
+	got=$(grep -c 'pskb_expand_head <-fan_xmit' $T/trace)
+	grep -o 'pskb_expand_head <-.*' $T/trace | sort | uniq -c
+	echo nop > $T/current_tracer
+	echo > $T/set_ftrace_filter
+	kill $pid 2> /dev/null
+	s1=$(sa h1 "$H1" "$H2" packets) || return 1
+	echo "$n datagrams h1 -> c2: h1's SA +$((s1 - s0)) packets, reallocated in fan_xmit: $got"
+	[ $((s1 - s0)) -ge $n ] && [ "$got" -le 1 ]
+}
+subtest "h1 -> c2 through ESP: ftun0's headroom has room for ESP, fan_xmit reallocates no packet" \
+	headroom
+
 # grown HOST COUNTER BASE N: HOST's ftun0 COUNTER (a fan counter, or
 # rx_packets) is at least BASE + N.
 grown()

@@ -101,6 +101,22 @@ lower_ok()
 }
 subtest "ftun0 mtu 1300 and back to 1380 (the maximum) are accepted" lower_ok
 
+# An MTU the user set below the largest is theirs, as vlan keeps it: an
+# underlay change clamps it while the underlay is narrower and never
+# raises it past what the user set; back at the largest, ftun0 follows.
+user_mtu_kept()
+{
+	ns_exec h1 ip link set ftun0 mtu 1300 && expect_mtu h1 ftun0 1300 &&
+	ns_exec h1 ip link set ul0 mtu 1500 && expect_mtu h1 ftun0 1300 &&
+	ns_exec h1 ip link set ul0 mtu 1200 && expect_mtu h1 ftun0 1180 &&
+	ns_exec h1 ip link set ul0 mtu 1400 && expect_mtu h1 ftun0 1300 &&
+	ns_exec h1 ip link set ftun0 mtu 1380 && expect_mtu h1 ftun0 1380 &&
+	ns_exec h1 ip link set ul0 mtu 1500 && expect_mtu h1 ftun0 1480 &&
+	ns_exec h1 ip link set ul0 mtu 1400 && expect_mtu h1 ftun0 1380
+}
+subtest "ftun0 mtu 1300 (user's) survives ul0 1500, is clamped at ul0 1200 (1180), back at 1400; at its largest ftun0 follows" \
+	user_mtu_kept
+
 subtest "fan works at the new MTU (DF ping of 1352 bytes)" \
 	ns_exec c1 ping -c1 -W2 -Mdo -s 1352 250.9.200.7
 

@@ -46,7 +46,8 @@ MODES = {"ipip": 0, "direct": 1}
 MODE_NAMES = {v: k for k, v in MODES.items()}
 XSTATS = ["", "", "tx_no_map", "tx_bad_host", "tx_to_self", "tx_no_route",
           "tx_not_ipv4", "tx_frag_needed", "rx_spoofed", "rx_malformed",
-          "rx_bad_dst", "rx_ecn", "rx_policy", "tx_forged", "rx_plain"]
+          "rx_bad_dst", "rx_ecn", "rx_policy", "tx_forged", "rx_plain",
+          "err_not_relayed"]
 
 
 def attr(atype, payload):

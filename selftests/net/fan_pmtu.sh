@@ -208,4 +208,60 @@ subtest "DF 1200-byte ping c4 -> c5 passes the router" \
 subtest "TCP c4 -> c5 through the router, 1 MB, sha256 matches" \
 	tcp_transfer c4 c5 250.9.200.7 1000000
 
+# ---- 3. ICMP errors from the underlay reach the inner sender -----------
+
+# unreachable_to_c4 DST: c4's ping to DST is answered by h3 (250.3.4.1,
+# its address towards c4) with host unreachable, relayed from r's error
+# about the IPIP packet; nothing counted as not relayed.
+unreachable_to_c4()
+{
+	local n0 n1 out
+	n0=$(fan_counter h3 ftun0 err_not_relayed)
+	out=$(ns_exec c4 ping -c1 -W3 "$1" 2>&1)
+	echo "$out"
+	n1=$(fan_counter h3 ftun0 err_not_relayed)
+	echo "h3 err_not_relayed $n0 -> $n1"
+	echo "$out" | grep -q 'From 250.3.4.1 icmp_seq=1 Destination Host Unreachable' &&
+	[ "$n0" = "$n1" ]
+}
+subtest "r has no route to 10.7.77.1: its net unreachable reaches c4 as host unreachable" \
+	unreachable_to_c4 250.77.1.2
+
+ttl_exceeded()
+{
+	local rc
+	ns_exec h3 python3 "$FAN_NL" change ftun0 ttl 1 || return 1
+	unreachable_to_c4 250.9.200.7
+	rc=$?
+	ns_exec h3 python3 "$FAN_NL" change ftun0 ttl 0 || return 1
+	[ "$rc" = 0 ] && ns_exec c4 ping -c1 -W2 250.9.200.7 > /dev/null
+}
+subtest "h3's outer TTL 1: r's TTL exceeded reaches c4 as host unreachable (control: ttl inherit passes)" \
+	ttl_exceeded
+
+# An error whose quote ends 8 bytes after our outer header (legal, RFC
+# 792) names no inner sender: counted, not relayed.
+short_quote()
+{
+	local n0 n1
+	n0=$(fan_counter h3 ftun0 err_not_relayed)
+	ns_exec r python3 -c "
+import socket, struct
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+outer = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 48, 1, 0, 64, 4, 0,
+                    socket.inet_aton('10.7.3.4'), socket.inet_aton('10.7.77.1'))
+icmp = struct.pack('!BBHI', 3, 1, 0, 0) + outer + bytes.fromhex('4500001c00000000')
+icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.sendto(icmp, ('10.7.3.4', 0))" || return 1
+	wait_for 5 sh -c "[ \$(ip netns exec $(ns h3) ethtool -S ftun0 | awk '/err_not_relayed:/ { print \$2 }') -gt $n0 ]"
+	n1=$(fan_counter h3 ftun0 err_not_relayed)
+	echo "h3 err_not_relayed $n0 -> $n1"
+	[ "$n1" = $((n0 + 1)) ]
+}
+subtest "an error quoting no inner header is counted: err_not_relayed +1" short_quote
+
 fan_finish

@@ -38,6 +38,29 @@ subtest "two maps with overlapping overlays" \
 	refused "overlapping overlays" add ftun1 map 251.0.0.0/8 10.7.0.0/16 map 251.128.0.0/9 10.8.0.0/16
 subtest "overlay overlapping another fan device's" \
 	refused "overlaps a map of another fan device" add ftun1 map 250.0.0.0/7 10.8.0.0/16
+subtest "overlay covering its own underlay (10.0.0.0/8 over 10.7.0.0/16)" \
+	refused "an overlay overlaps an underlay of the same fan device" add ftun1 map 10.0.0.0/8 10.7.0.0/16
+subtest "overlay covering another map's underlay" \
+	refused "an overlay overlaps an underlay of the same fan device" add ftun1 map 251.0.0.0/8 10.7.0.0/16 map 10.0.0.0/8 172.16.0.0/16
+subtest "overlay covering another fan device's underlay (ftun0's 10.7.0.0/16)" \
+	refused "an overlay overlaps an underlay of another fan device" add ftun1 map 10.0.0.0/8 172.16.0.0/16
+subtest "underlay inside another fan device's overlay (ftun0's 250.0.0.0/8)" \
+	refused "an overlay overlaps an underlay of another fan device" add ftun1 map 251.0.0.0/8 250.7.0.0/16
+subtest "overlay covering 0.0.0.0/8" \
+	refused "an overlay overlaps 0.0.0.0/8 \\(this network\\)" add ftun1 map 0.0.0.0/7 10.8.0.0/16
+subtest "overlay covering 127.0.0.0/8" \
+	refused "an overlay overlaps 127.0.0.0/8 \\(loopback\\)" add ftun1 map 127.0.0.0/8 10.8.0.0/16
+subtest "overlay covering 224.0.0.0/4" \
+	refused "an overlay overlaps 224.0.0.0/4 \\(multicast\\)" add ftun1 map 192.0.0.0/2 10.8.0.0/16
+subtest "control: 100.64.0.0/10 over 10.8.0.0/24 and 240.0.0.0/8 over 10.9.0.0/16 are fine" \
+	sh -c "ip netns exec $(ns h1) python3 $FAN_NL add ftun1 map 100.64.0.0/10 10.8.0.0/24 map 240.0.0.0/8 10.9.0.0/16 &&
+	ip netns exec $(ns h1) ip link del ftun1"
+subtest "tos with ECN bits (3)" \
+	refused "tos must be 1 \\(inherit\\) or a DSCP value \\(ECN bits clear\\)" add ftun1 tos 3 map 251.0.0.0/8 10.7.0.0/16
+subtest "tos with ECN bits (0x2a) in a change" \
+	refused "tos must be 1 \\(inherit\\) or a DSCP value" change ftun0 tos 42
+subtest "control: tos 0x28 (DSCP 10), 0 and 1 (inherit) are accepted" \
+	sh -c "for t in 40 0 1; do ip netns exec $(ns h1) python3 $FAN_NL change ftun0 tos \$t || exit 1; done"
 
 many=()
 for i in $(seq 200 216); do many+=(map "$i.0.0.0/8" 10.7.0.0/16); done

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Print the addresses of received IPv4 packets of one protocol.
 
-  sniff.py [-i DEV] PROTO COUNT TIMEOUT
+  sniff.py [-i DEV] [-v] PROTO COUNT TIMEOUT
 
 PROTO is a number or ipip/icmp/udp/tcp/esp.  A raw socket gets a copy of
 each packet before the protocol handler runs; unlike tcpdump it needs no
@@ -14,6 +14,9 @@ TIMEOUT seconds.
 With -i DEV it reads what arrives on DEV with a packet socket instead
 (IPv4 packets of PROTO received there, whether delivered locally or
 forwarded), and adds the IPv4 protocol number: "SRC > DST proto N".
+
+With -v each line ends with the (outer) header's TTL, TOS and DF bit:
+" ttl N tos 0xNN df" (or "nodf").
 """
 
 import socket
@@ -44,6 +47,9 @@ def main():
     dev = None
     if args[0] == "-i":
         dev, args = args[1], args[2:]
+    verbose = args[0] == "-v"
+    if verbose:
+        args = args[1:]
     proto = PROTOS.get(args[0]) or int(args[0])
     count, timeout = int(args[1]), float(args[2])
     if dev:
@@ -73,6 +79,9 @@ def main():
             line += ": %s > %s" % addrs(pkt[ihl:])
         elif proto == 50:
             line += ": esp spi 0x%x" % struct.unpack_from("!I", pkt, ihl)[0]
+        if verbose:
+            line += " ttl %d tos 0x%02x %s" % (
+                pkt[8], pkt[1], "df" if pkt[6] & 0x40 else "nodf")
         print(line, flush=True)
         seen += 1
     return 0

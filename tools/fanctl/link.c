@@ -30,6 +30,7 @@ const char *const xstats_names[XSTATS_N] = {
 	[FAN_XSTATS_RX_POLICY] = "rx_policy",
 	[FAN_XSTATS_TX_FORGED] = "tx_forged",
 	[FAN_XSTATS_RX_PLAIN] = "rx_plain",
+	[FAN_XSTATS_ERR_NOT_RELAYED] = "err_not_relayed",
 };
 
 void map_from_conf(const struct fan_conf *c, struct fan_map_nl *m)

@@ -52,6 +52,7 @@ static const struct {
 	{ FAN_XSTATS_RX_ECN,		"rx_ecn" },
 	{ FAN_XSTATS_RX_POLICY,		"rx_policy" },
 	{ FAN_XSTATS_RX_PLAIN,		"rx_plain" },
+	{ FAN_XSTATS_ERR_NOT_RELAYED,	"err_not_relayed" },
 };
 
 static void usage(FILE *f)

@@ -99,6 +99,10 @@ enum {
 	FAN_XSTATS_RX_PLAIN,		/* rx_plain: IPIP map, overlay source
 					 * arrived unencapsulated
 					 */
+	FAN_XSTATS_ERR_NOT_RELAYED,	/* err_not_relayed: ICMP error from
+					 * the underlay about a fan packet
+					 * not passed on to the inner sender
+					 */
 	__FAN_XSTATS_MAX
 };
 
