@@ -4,17 +4,19 @@
 # down -a takes down what up -a brought up (issue 19 item 4), from the
 # record in fanctl's run directory, whatever the config file says by then:
 # the file edited after up -a, the file with an error, the file gone.
-# A fan brought up by hand, or by another file's up -a, is not taken; a
-# fan up with no record at all (an older fanctl) is taken as the file says.
+# A fan of another file's up -a is not taken, nor one by hand that the
+# file does not list; one by hand that it lists is, as is a fan with no
+# record at all (an older fanctl's).
 
 . "$(dirname "$0")/fanctl_lib.sh"
 
 OV2=100.64.0.0/10
 BR_OV2=fan-100-65-0
 OV3=240.0.0.0/8
-BR_OV3=fan-240-3-4
 OV4=192.168.0.0/16
 BR_OV4=fan-192-168-4
+OV5=172.16.0.0/12
+BR_OV5=fan-172-16-64
 
 record() { cat "$(rundir "$H1")/fans" 2>/dev/null; }
 up_bridges() { h1 ip -o link show type bridge | awk -F': ' '{ print $2 }' | sed 's/@.*//' | sort | tr '\n' ' '; }
@@ -27,21 +29,22 @@ test_edited()
 	[ "$(up_bridges)" = "$BR_OV2 $BR1 " ] || fail "up -a: $(up_bridges)" || return 1
 	[ "$(record | cut -f1,3,4)" = "$BR1	ib0	$tmp/fan
 $BR_OV2	ib0	$tmp/fan" ] || fail "record" || return 1
-	# a fan by hand (listed in the new file), and one of another file
+	# fans by hand, one listed in the new file, and one of another file
 	expect_rc 0 f1 up $OV3 ib0/16 no-nat || return 1
+	expect_rc 0 f1 up $OV5 ib0/24 no-nat || return 1
 	printf '%s\n' "$OV4 ib0/24 no-nat" > "$tmp/other"
 	expect_rc 0 f1 up -a -c "$tmp/other" || return 1
-	# the file now lists the fan by hand only
-	printf '%s\n' "# edited" "$OV3 ib0/16 no-nat" > "$tmp/fan"
+	# the file now lists the one by hand and the other file's
+	printf '%s\n' "# edited" "$OV3 ib0/16 no-nat" "$OV4 ib0/24 no-nat" > "$tmp/fan"
 	expect_rc 0 f1 down -a -c "$tmp/fan" || return 1
 	echo "$out"
-	[ "$(up_bridges)" = "$BR_OV4 $BR_OV3 " ] || fail "after down -a: $(up_bridges)" || return 1
-	[ "$(record | cut -f1,4)" = "$BR_OV3	-
+	[ "$(up_bridges)" = "$BR_OV5 $BR_OV4 " ] || fail "after down -a: $(up_bridges)" || return 1
+	[ "$(record | cut -f1,4)" = "$BR_OV5	-
 $BR_OV4	$tmp/other" ] || fail "record: $(record)" || return 1
 	# the other file's down -a takes its fan, the one by hand stays
 	expect_rc 0 f1 down -a -c "$tmp/other" || return 1
-	[ "$(up_bridges)" = "$BR_OV3 " ] || fail "after down -a: $(up_bridges)" || return 1
-	expect_rc 0 f1 down $OV3 ib0/16 || return 1
+	[ "$(up_bridges)" = "$BR_OV5 " ] || fail "after down -a: $(up_bridges)" || return 1
+	expect_rc 0 f1 down $OV5 ib0/24 || return 1
 	nothing_left "$H1"
 }
 

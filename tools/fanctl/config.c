@@ -290,8 +290,8 @@ static void config_source(const char *path, char *out)
 
 /*
  * down -a: the fans "up -a" brought up from @path (the record), whatever
- * the file says now; then the file's fans that are up and in no record
- * (brought up by a fanctl that kept none).
+ * the file says now; then the file's fans that are up and that no "up -a"
+ * of another file brought up (by hand, or by a fanctl that kept no record).
  */
 static int config_down(const char *path, const char *iface, bool force,
 		       const struct config_entry *v, int n, bool use_file)
@@ -338,7 +338,7 @@ int config_all(const char *path, const char *iface, bool up, bool force)
 	if (mine) {
 		err_msg("%s has %u error%s; %s (check with 'fanctl config %s')", path, nerr,
 			nerr == 1 ? "" : "s",
-			up ? (iface ? "no fan brought up for this device" : "nothing brought up") :
+			up ? (iface ? "no fan brought up for this device" : "nothing done") :
 			"only the fans its 'up -a' brought up are taken down", path);
 		if (up) {
 			free(v);

@@ -346,6 +346,7 @@ int fan_down_record(const struct fan_record *r, bool force)
 
 bool spec_recorded(const struct fan_spec *spec, const struct fan_record *recs, int nrec)
 {
+	const struct fan_record *r;
 	struct fan_spec s;
 	struct fan_conf c;
 	int ret;
@@ -353,7 +354,8 @@ bool spec_recorded(const struct fan_spec *spec, const struct fan_record *recs, i
 	msg_quiet = true;
 	ret = fan_resolve(spec, &c);
 	msg_quiet = false;
-	return record_for_spec(recs, nrec, spec, ret == EXIT_OK, &c, &s) != NULL;
+	r = record_for_spec(recs, nrec, spec, ret == EXIT_OK, &c, &s);
+	return r && r->source[0];
 }
 
 /* fanctl's bridge: its marker, or the record's if that was changed */

@@ -385,7 +385,7 @@ int fan_down(const struct fan_spec *spec, bool force);
 int fan_down_everything(bool force);
 /* down -a: the fan of a record entry, as recorded */
 int fan_down_record(const struct fan_record *r, bool force);
-/* Is the fan of @spec in the record (whatever its source)? */
+/* Is the fan of @spec in the record as brought up by an "up -a"? */
 bool spec_recorded(const struct fan_spec *spec, const struct fan_record *recs, int nrec);
 
 /* config.c */
