@@ -37,12 +37,21 @@ test_setup()
 is_up() { [ "$(snapshot "$H1")" = "$(cat "$tmp/up-snap")" ]; }
 is_down() { [ "$(snapshot "$H1")" = "$(cat "$tmp/down-snap")" ]; }
 
+# hold_lock SECONDS: flock(1) holds fanctl's lock for SECONDS (from when
+# it has it: this returns then); its pid in $holder
+hold_lock()
+{
+	rm -f "$tmp/held"
+	flock /run/fanctl sh -c ": > $tmp/held; exec sleep $1" &
+	holder=$!
+	for _ in $(seq 100); do [ -e "$tmp/held" ] && return 0; sleep 0.1; done
+	fail "flock(1) did not get the lock"
+}
+
 test_waits_for_flock()
 {
 	local holder pid rc
-	flock /run/fanctl sleep 4 &
-	holder=$!
-	sleep 0.5
+	hold_lock 6 || return 1
 	f1 -v up $OV ib0/16 dhcp > "$tmp/out" 2>&1 &
 	pid=$!
 	sleep 2
@@ -118,9 +127,7 @@ test_up_down()
 test_lock_timeout()
 {
 	local holder t0 t
-	flock /run/fanctl sleep 75 &
-	holder=$!
-	sleep 0.5
+	hold_lock 75 || return 1
 	t0=$SECONDS
 	expect_rc 2 f1 up $OV ib0/16 || { kill $holder; return 1; }
 	t=$((SECONDS - t0))

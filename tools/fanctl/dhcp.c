@@ -328,6 +328,9 @@ int dhcp_start(const struct fan_conf *c)
 		if (fork() > 0)	/* the supervisor is reparented: nobody waits for it */
 			_exit(0);
 		setsid();
+		/* keep no directory busy (the cwd of whoever ran fanctl) */
+		if (chdir("/"))
+			_exit(1);
 		supervise(c->bridge, argv, 3);
 	}
 	close(report[1]);
