@@ -88,6 +88,9 @@ test_hook_config_error()
 	h1 ip -o addr show dev ib0 | grep -q "$A1/16" || fail "ib0 not configured" || return 1
 	nothing_left "$H1" || return 1
 	expect_rc 0 ifupdown down || return 1
+	echo "$out"
+	echo "$out" | grep -qxF "if-down.d/fanctl: $tmp/fan has errors: only the fans fanctl brought up for ib0 from it were taken down (fanctl config $tmp/fan)" ||
+		fail "the if-down.d hook does not say why" || return 1
 	# control: fixed, the same ifup brings the fan up
 	printf '%s\n' "$OV ib0/16" > "$tmp/fan"
 	expect_rc 0 ifupdown up || return 1

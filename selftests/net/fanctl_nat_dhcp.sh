@@ -164,7 +164,7 @@ wait_dnsmasq()
 test_dhcp_supervised()
 {
 	command -v busybox >/dev/null || { echo "no busybox (make deps installs busybox-static)"; return 1; }
-	local sup pid2 pid3 l
+	local sup pid2 pid3 pid4 l
 	udhcpc_script
 	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
 	pid=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid")
@@ -183,6 +183,15 @@ test_dhcp_supervised()
 	kill "$pid2"
 	pid3=$(wait_dnsmasq "$pid2") || fail "dnsmasq not started again after SIGTERM" || return 1
 	echo "dnsmasq $pid2 stopped, $pid3 started by $sup"
+	# up while the supervisor waits to start the next: no second one
+	kill -9 "$pid3"
+	for _ in $(seq 50); do [ -e "/proc/$pid3" ] || break; sleep 0.1; done
+	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
+	pid4=$(wait_dnsmasq "$pid3") || fail "dnsmasq not started again" || return 1
+	[ "$(ns_procs "$H1" fanctl-dhcp)" = 1 ] && [ "$(ns_procs "$H1" dnsmasq)" = 1 ] ||
+		fail "$(ns_procs "$H1" fanctl-dhcp) supervisors, $(ns_procs "$H1" dnsmasq) dnsmasq" || return 1
+	[ "$(cat "$(rundir "$H1")/fanctl-dhcp-$BR1.pid")" = "$sup" ] || fail "another supervisor" || return 1
+	pid3=$pid4
 	container_del "$H1" d1
 	# control: down stops both, and nothing starts dnsmasq again
 	expect_rc 0 f1 down $OV ib0/16 || return 1
@@ -207,6 +216,15 @@ test_dhcp_bridge_gone()
 	[ ! -e "$(rundir "$H1")/fanctl-dhcp-$BR1.pid" ] || fail "its pid file left" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1"
+}
+
+ns_procs()	# HOST COMM: how many processes named COMM run in HOST
+{
+	local p n=0
+	for p in $(ip netns pids "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" != "$2" ] || n=$((n + 1))
+	done
+	echo $n
 }
 
 ns_dnsmasq()	# HOST: pids of the dnsmasq processes in HOST

@@ -189,14 +189,14 @@ static bool underlay_dev(const struct fan_spec *s, char *dev)
 }
 
 /*
- * The device of a config line that did not parse: its first word that is
- * an underlay, resolved.  false: none can be told.
+ * The device of a config line that did not parse: its second word, the
+ * UNDERLAY, if that parses, resolved.  false: it cannot be told.
  */
 static bool bad_line_iface(const char *line, char *dev)
 {
 	char buf[FANCTL_MAX_LINE + 2], *words[32], *hash;
 	struct fan_spec spec;
-	int n, i, ret;
+	int ret;
 
 	if (strlen(line) >= sizeof(buf))
 		return false;
@@ -204,21 +204,18 @@ static bool bad_line_iface(const char *line, char *dev)
 	hash = strchr(buf, '#');
 	if (hash)
 		*hash = 0;
-	n = split_words(buf, words, 32);
-	for (i = 1; i < n; i++) {
-		memset(&spec, 0, sizeof(spec));
-		msg_quiet = true;
-		ret = parse_underlay(words[i], &spec);
-		msg_quiet = false;
-		if (ret)
-			continue;
-		if (spec.ul_kind == UL_DEV) {
-			snprintf(dev, IFNAMSIZ, "%s", spec.ul_dev);
-			return true;
-		}
+	if (split_words(buf, words, 32) < 2)
+		return false;
+	memset(&spec, 0, sizeof(spec));
+	msg_quiet = true;
+	ret = parse_underlay(words[1], &spec);
+	msg_quiet = false;
+	if (ret)
+		return false;
+	if (spec.ul_kind != UL_DEV)
 		return underlay_dev(&spec, dev);
-	}
-	return false;
+	snprintf(dev, IFNAMSIZ, "%s", spec.ul_dev);
+	return true;
 }
 
 /*

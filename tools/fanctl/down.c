@@ -288,7 +288,7 @@ int fan_down(const struct fan_spec *spec, bool force)
 	fan = state_fan_with_map(&st, &m);
 	if (fan && fan_is_mine(fan) && !map_shared(&st, recs, nrec, &c, &other))
 		found = 1;
-	if (dhcp_running(c.bridge))
+	if (dhcp_running(c.bridge) || dhcp_supervisor(c.bridge))
 		found = 1;
 	if (nat_rule_exists(&c) > 0 || notrack_rules_exist(&c) > 0)
 		found = 1;

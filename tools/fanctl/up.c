@@ -161,7 +161,7 @@ static int do_up(struct fan_conf *c, struct fan_state *st, const struct fan_reco
 	struct link_info *fan, *br, li;
 	struct fan_map_nl m;
 	int ret, fan_ifindex, br_ifindex;
-	bool mtu_changed = false, restore_alias = false;
+	bool mtu_changed = false, restore_alias = false, dhcp_on;
 
 	map_from_conf(c, &m);
 	if (spec_format(c, alias, sizeof(alias))) {
@@ -440,12 +440,15 @@ static int do_up(struct fan_conf *c, struct fan_state *st, const struct fan_reco
 	 * restart.  Clients get the new MTU when they renew; dnsmasq pings
 	 * an address before offering it, so dropped leases do not collide.
 	 */
-	if (c->spec.opts.dhcp && mtu_changed && dhcp_running(c->bridge)) {
+	/* a supervisor between two dnsmasq (it died) starts the next itself */
+	dhcp_on = dhcp_running(c->bridge) || dhcp_supervisor(c->bridge);
+	if (c->spec.opts.dhcp && mtu_changed && dhcp_on) {
 		if (dhcp_stop(c->bridge) < 0)
 			return EXIT_SYSTEM;
+		dhcp_on = false;
 		verbose_msg("restarting dnsmasq on %s for mtu %u", c->bridge, c->mtu);
 	}
-	if (c->spec.opts.dhcp && !dhcp_running(c->bridge)) {
+	if (c->spec.opts.dhcp && !dhcp_on) {
 		if (dhcp_start(c) < 0)
 			return EXIT_SYSTEM;
 		push(UNDO_DHCP, 0, 0, NULL);
