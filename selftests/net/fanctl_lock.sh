@@ -37,30 +37,38 @@ test_setup()
 is_up() { [ "$(snapshot "$H1")" = "$(cat "$tmp/up-snap")" ]; }
 is_down() { [ "$(snapshot "$H1")" = "$(cat "$tmp/down-snap")" ]; }
 
-# hold_lock SECONDS: flock(1) holds fanctl's lock for SECONDS (from when
-# it has it: this returns then); its pid in $holder
+# hold_lock: flock(1) holds fanctl's lock until release_lock (this returns
+# once it has it); its pid in $holder
 hold_lock()
 {
-	rm -f "$tmp/held"
-	flock /run/fanctl sh -c ": > $tmp/held; exec sleep $1" &
+	rm -f "$tmp/held" "$tmp/release"
+	flock /run/fanctl sh -c ": > $tmp/held; while [ ! -e $tmp/release ]; do sleep 0.1; done" &
 	holder=$!
-	for _ in $(seq 100); do [ -e "$tmp/held" ] && return 0; sleep 0.1; done
+	for _ in $(seq 300); do [ -e "$tmp/held" ] && return 0; sleep 0.1; done
 	fail "flock(1) did not get the lock"
 }
+
+release_lock() { : > "$tmp/release"; wait "$holder"; }
 
 test_waits_for_flock()
 {
 	local holder pid rc
-	hold_lock 6 || return 1
+	hold_lock || return 1
 	f1 -v up $OV ib0/16 dhcp > "$tmp/out" 2>&1 &
 	pid=$!
-	sleep 2
-	kill -0 $pid 2>/dev/null || fail "up did not wait for the lock: $(cat "$tmp/out")" || return 1
-	if h1 ip link show $BR1 >/dev/null 2>&1; then fail "up changed the system while the lock was held"; return 1; fi
+	for _ in $(seq 300); do grep -q "waiting for another fanctl" "$tmp/out" && break; sleep 0.1; done
 	cat "$tmp/out"
 	grep -q "waiting for another fanctl (pid $holder) to finish" "$tmp/out" ||
-		fail "no word of the wait" || return 1
-	wait $holder
+		fail "no word of the wait" || { release_lock; return 1; }
+	sleep 1
+	kill -0 $pid 2>/dev/null || fail "up did not wait for the lock: $(cat "$tmp/out")" ||
+		{ release_lock; return 1; }
+	if h1 ip link show $BR1 >/dev/null 2>&1; then
+		fail "up changed the system while the lock was held"
+		release_lock
+		return 1
+	fi
+	release_lock
 	wait $pid
 	rc=$?
 	[ $rc = 0 ] || fail "up exited $rc after the wait: $(cat "$tmp/out")" || return 1
@@ -127,11 +135,11 @@ test_up_down()
 test_lock_timeout()
 {
 	local holder t0 t
-	hold_lock 75 || return 1
+	hold_lock || return 1
 	t0=$SECONDS
-	expect_rc 2 f1 up $OV ib0/16 || { kill $holder; return 1; }
+	expect_rc 2 f1 up $OV ib0/16 || { release_lock; return 1; }
 	t=$((SECONDS - t0))
-	kill $holder; wait $holder 2>/dev/null
+	release_lock
 	echo "$out (after $t s)"
 	[ "$out" = "fanctl: another fanctl (pid $holder) has held the lock on /run/fanctl for 60 s: giving up" ] ||
 		fail "message" || return 1
