@@ -72,11 +72,17 @@ fan_host()
 # fan_up HOST OVERLAY UNDERLAY_LEN [OPTION...]: fanctl up on HOST.  With
 # dhcp, "fanctl down -e" there at exit: a dnsmasq killed with the
 # namespaces would leave its files in /run/fanctl.  Without, the fan goes
-# with its namespace (which the tests exercise that way).
+# with its namespace (which the tests exercise that way), and only the
+# record fanctl keeps of it (/run/fanctl/netns-INODE/fans) is removed.
 fan_up()
 {
-	local host=$1 overlay=$2 len=$3
+	local host=$1 overlay=$2 len=$3 ino
 	shift 3
+	ino=$(ns_exec "$host" stat -L -c %i /proc/self/ns/net)
+	if [ ! -e "$FAN_TMP/rec-$ino" ]; then
+		: > "$FAN_TMP/rec-$ino"
+		cleanup_add "rm -f /run/fanctl/netns-$ino/fans; rmdir /run/fanctl/netns-$ino 2>/dev/null"
+	fi
 	if [[ " $* " == *" dhcp "* ]] && [ ! -e "$FAN_TMP/up-$host" ]; then
 		: > "$FAN_TMP/up-$host"
 		cleanup_add "ns_exec $host $FANCTL down -e --force > /dev/null 2>&1"

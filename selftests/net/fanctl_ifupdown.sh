@@ -63,8 +63,45 @@ test_hooks()
 	return 0
 }
 
+# An error in the fan config (issue 19 item 7): a line of another device
+# does not stop this device's fans; a line of this device stops them, and
+# the hook says so, but ifup (the interface itself) still succeeds.
+test_hook_config_error()
+{
+	ifupdown_ready || return "$KSFT_SKIP"
+	printf '%s\n' "$OV ib0/16" "240.0.0.0/8 ib7/16 host-reserve many" > "$tmp/fan"
+	interfaces "fan-config $tmp/fan"
+	expect_rc 0 ifupdown up || return 1
+	echo "$out"
+	echo "$out" | grep -qxF "fanctl: warning: $tmp/fan:2: the error is in a fan of ib7: ignored for ib0" ||
+		fail "no word of the ignored line" || return 1
+	h1 ip -o addr show dev $BR1 | grep -q "250.3.4.1/24" || fail "fan not up" || return 1
+	expect_rc 0 ifupdown down || return 1
+	nothing_left "$H1" || return 1
+	# the error in ib0's own line: no fan, ifup goes on, the hook says why
+	printf '%s\n' "$OV ib0/16 host-reserve many" > "$tmp/fan"
+	expect_rc 0 ifupdown up || return 1
+	echo "$out"
+	echo "$out" | grep -qxF "if-up.d/fanctl: no fan brought up for ib0: $tmp/fan has errors (fanctl config $tmp/fan)" ||
+		fail "the hook does not say why" || return 1
+	echo "$out" | grep -qF "$tmp/fan:1: " || fail "no line number" || return 1
+	h1 ip -o addr show dev ib0 | grep -q "$A1/16" || fail "ib0 not configured" || return 1
+	nothing_left "$H1" || return 1
+	expect_rc 0 ifupdown down || return 1
+	echo "$out"
+	echo "$out" | grep -qxF "if-down.d/fanctl: $tmp/fan has errors: only the fans fanctl brought up for ib0 from it were taken down (fanctl config $tmp/fan)" ||
+		fail "the if-down.d hook does not say why" || return 1
+	# control: fixed, the same ifup brings the fan up
+	printf '%s\n' "$OV ib0/16" > "$tmp/fan"
+	expect_rc 0 ifupdown up || return 1
+	h1 ip -o addr show dev $BR1 | grep -q "250.3.4.1/24" || fail "fan not up" || return 1
+	expect_rc 0 ifupdown down || return 1
+	nothing_left "$H1"
+}
+
 TESTS="
 ifupdown_stanza test_stanza
 ifupdown_hooks test_hooks
+ifupdown_hook_config_error test_hook_config_error
 "
 fanctl_main

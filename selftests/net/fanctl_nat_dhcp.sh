@@ -5,7 +5,8 @@
 # effect (a container reaching an address outside the overlay shows up with
 # the host's address), the rule's removal; dnsmasq handing a container a
 # lease in the right range (busybox udhcpc), host-reserve, down stopping
-# it, and two namespaces with a bridge of the same name keeping theirs apart.
+# it, its supervisor starting it again when it dies (issue 19 item 13),
+# and two namespaces with a bridge of the same name keeping theirs apart.
 
 . "$(dirname "$0")/fanctl_lib.sh"
 
@@ -164,11 +165,16 @@ test_dhcp_lease()
 	nothing_left "$H1"
 }
 
+# dnsmasq and its supervisor both killed (say by the OOM killer): show
+# sees it, up starts both again
 test_dhcp_restarted_by_up()
 {
+	local sup
 	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
 	pid=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid")
-	kill "$pid"
+	sup=$(cat "$(rundir "$H1")/fanctl-dhcp-$BR1.pid")
+	[ "$(cat /proc/$sup/comm)" = fanctl-dhcp ] || fail "no supervisor: $sup" || return 1
+	kill -9 "$sup" "$pid"
 	sleep 0.5
 	f1 show | grep -q dhcp-down || fail "show does not see dnsmasq gone" || return 1
 	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
@@ -176,6 +182,89 @@ test_dhcp_restarted_by_up()
 	[ "$pid2" != "$pid" ] && kill -0 "$pid2" || fail "dnsmasq not restarted" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1"
+}
+
+# wait_dnsmasq OLDPID [SECONDS]: a new dnsmasq in the pid file, up to
+# SECONDS (20); prints it
+wait_dnsmasq()
+{
+	local i p
+	for i in $(seq $((${2:-20} * 5))); do
+		p=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid" 2>/dev/null)
+		if [ -n "$p" ] && [ "$p" != "$1" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" = dnsmasq ]; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# dnsmasq killed: its supervisor starts it again, and it serves leases
+test_dhcp_supervised()
+{
+	command -v busybox >/dev/null || { echo "no busybox (make deps installs busybox-static)"; return 1; }
+	local sup pid2 pid3 pid4 l
+	udhcpc_script
+	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
+	pid=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid")
+	sup=$(cat "$(rundir "$H1")/fanctl-dhcp-$BR1.pid")
+	[ "$(cat /proc/$sup/comm)" = fanctl-dhcp ] || fail "no supervisor: $sup" || return 1
+	[ "$(awk '{ print $4 }' /proc/$pid/stat)" = "$sup" ] || fail "dnsmasq's parent is not $sup" || return 1
+	kill -9 "$pid"
+	pid2=$(wait_dnsmasq "$pid") || fail "dnsmasq not started again after SIGKILL" || return 1
+	echo "dnsmasq $pid killed, $pid2 started by $sup"
+	f1 show --json | jq -e '.fans[0].dhcp_running' >/dev/null || fail "show: not running" || return 1
+	container "$H1" d1 $BR1 "" "" || return 1
+	l=$(lease d1-$sfx)
+	echo "lease from $pid2: $l"
+	case $l in 250.3.4.*" 24 250.3.4.1 2024") ;; *) fail "no lease from the new dnsmasq"; return 1 ;; esac
+	# again, and with SIGTERM: it comes back every time
+	kill "$pid2"
+	pid3=$(wait_dnsmasq "$pid2") || fail "dnsmasq not started again after SIGTERM" || return 1
+	echo "dnsmasq $pid2 stopped, $pid3 started by $sup"
+	# up while the supervisor waits to start the next: no second one
+	kill -9 "$pid3"
+	for _ in $(seq 50); do [ -e "/proc/$pid3" ] || break; sleep 0.1; done
+	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
+	pid4=$(wait_dnsmasq "$pid3") || fail "dnsmasq not started again" || return 1
+	[ "$(ns_procs "$H1" fanctl-dhcp)" = 1 ] && [ "$(ns_procs "$H1" dnsmasq)" = 1 ] ||
+		fail "$(ns_procs "$H1" fanctl-dhcp) supervisors, $(ns_procs "$H1" dnsmasq) dnsmasq" || return 1
+	[ "$(cat "$(rundir "$H1")/fanctl-dhcp-$BR1.pid")" = "$sup" ] || fail "another supervisor" || return 1
+	pid3=$pid4
+	container_del "$H1" d1
+	# control: down stops both, and nothing starts dnsmasq again
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	if kill -0 "$sup" 2>/dev/null; then fail "supervisor $sup still runs"; return 1; fi
+	# (the supervisor waits 1 s before it starts dnsmasq again)
+	if wait_dnsmasq "$pid3" 5; then fail "dnsmasq started again after down"; return 1; fi
+	if kill -0 "$pid3" 2>/dev/null; then fail "dnsmasq $pid3 still runs"; return 1; fi
+	nothing_left "$H1"
+}
+
+# The bridge deleted by hand: the supervisor does not start dnsmasq for it
+test_dhcp_bridge_gone()
+{
+	local sup
+	expect_rc 0 f1 up $OV ib0/16 dhcp || return 1
+	pid=$(cat "$(rundir "$H1")/dnsmasq-$BR1.pid")
+	sup=$(cat "$(rundir "$H1")/fanctl-dhcp-$BR1.pid")
+	h1 ip link del $BR1 || return 1
+	kill "$pid"
+	for _ in $(seq 50); do kill -0 "$sup" 2>/dev/null || break; sleep 0.2; done
+	if kill -0 "$sup" 2>/dev/null; then fail "supervisor $sup outlived its bridge"; return 1; fi
+	[ ! -e "$(rundir "$H1")/fanctl-dhcp-$BR1.pid" ] || fail "its pid file left" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	nothing_left "$H1"
+}
+
+ns_procs()	# HOST COMM: how many processes named COMM run in HOST
+{
+	local p n=0
+	for p in $(ip netns pids "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" != "$2" ] || n=$((n + 1))
+	done
+	echo $n
 }
 
 ns_dnsmasq()	# HOST: pids of the dnsmasq processes in HOST
@@ -215,6 +304,8 @@ nat_refused_fast test_nat_refused_fast
 nat_effect test_nat_effect
 dhcp_lease test_dhcp_lease
 dhcp_restarted_by_up test_dhcp_restarted_by_up
+dhcp_supervised test_dhcp_supervised
+dhcp_bridge_gone test_dhcp_bridge_gone
 dhcp_two_namespaces test_dhcp_two_namespaces
 "
 fanctl_main

@@ -4,6 +4,7 @@
  * line, '#' comments), "fanctl config", "up -a" and "down -a".
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,28 +170,193 @@ static bool entry_on_iface(const struct fan_spec *s, const char *iface)
 	return ret == EXIT_OK && !strcmp(c.ul_ifname, iface);
 }
 
+/* The device an underlay (address or default) is on, as fan_resolve finds it. */
+static bool underlay_dev(const struct fan_spec *s, char *dev)
+{
+	uint32_t net = s->ul_addr & fan_mask(s->underlay_len);
+	struct addr_info *v;
+	int n, i, ifindex = 0;
+
+	if (s->ul_kind == UL_DEFAULT)
+		return !route_default_dev(&ifindex) && if_indextoname((unsigned int)ifindex, dev);
+	n = addr_dump(&v);
+	if (n < 0)
+		return false;
+	for (i = 0; i < n && !ifindex; i++)
+		if (s->ul_addr != net ? v[i].local == s->ul_addr :
+		    fan_prefix_contains(net, s->underlay_len, v[i].local))
+			ifindex = v[i].ifindex;
+	free(v);
+	return ifindex && if_indextoname((unsigned int)ifindex, dev);
+}
+
+/*
+ * The device of a config line that did not parse: its second word, the
+ * UNDERLAY, if that parses, resolved.  false: it cannot be told.
+ */
+static bool bad_line_iface(const char *line, char *dev)
+{
+	char buf[FANCTL_MAX_LINE + 2], *words[32], *hash;
+	struct fan_spec spec;
+	int ret;
+
+	if (strlen(line) >= sizeof(buf))
+		return false;
+	strcpy(buf, line);
+	hash = strchr(buf, '#');
+	if (hash)
+		*hash = 0;
+	if (split_words(buf, words, 32) < 2)
+		return false;
+	memset(&spec, 0, sizeof(spec));
+	msg_quiet = true;
+	ret = parse_underlay(words[1], &spec);
+	msg_quiet = false;
+	if (ret)
+		return false;
+	if (spec.ul_kind != UL_DEV)
+		return underlay_dev(&spec, dev);
+	snprintf(dev, IFNAMSIZ, "%s", spec.ul_dev);
+	return true;
+}
+
+/*
+ * With --iface, lines in error on other devices do not stop this device's
+ * fans: "ifup ib1" must not fail for a typo in a line of ib0.  Returns
+ * the number of errors that may concern @iface (a line whose device
+ * cannot be told counts).
+ */
+static unsigned int errors_for_iface(const char *path, const char *iface, unsigned int nerr)
+{
+	char line[FANCTL_MAX_LINE + 2], dev[IFNAMSIZ];
+	unsigned int lineno = 0, found = 0, mine = 0;
+	struct fan_spec spec;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return nerr;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = 0;
+		msg_quiet = true;
+		if (parse_config_line(line, path, lineno, &spec) >= 0) {
+			msg_quiet = false;
+			continue;
+		}
+		msg_quiet = false;
+		found++;
+		if (bad_line_iface(line, dev) && strcmp(dev, iface)) {
+			warn_msg("%s:%u: the error is in a fan of %s: ignored for %s", path, lineno,
+				 dev, iface);
+			continue;
+		}
+		mine++;
+	}
+	fclose(f);
+	/* errors found by config_read alone (duplicates, long lines): may be ours */
+	return mine + (nerr > found ? nerr - found : 0);
+}
+
+/* The absolute name of the config file: what the record says for "up -a". */
+static void config_source(const char *path, char *out)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *base = path;
+	char *slash;
+
+	if (realpath(path, out))
+		return;
+	/* gone (down -a after it was removed): its directory's real path */
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		base = path + (slash - dir) + 1;
+		*slash = 0;
+	}
+	if (realpath(slash ? (dir[0] ? dir : "/") : ".", real) &&
+	    strlen(real) + strlen(base) + 2 <= PATH_MAX) {
+		strcpy(out, real);
+		if (strcmp(real, "/"))
+			strcat(out, "/");
+		strcat(out, base);
+		return;
+	}
+	snprintf(out, PATH_MAX, "%s", path);
+}
+
+/*
+ * down -a: the fans "up -a" brought up from @path (the record), whatever
+ * the file says now; then the file's fans that are up and that no "up -a"
+ * of another file brought up (by hand, or by a fanctl that kept no record).
+ */
+static int config_down(const char *path, const char *iface, bool force,
+		       const struct config_entry *v, int n, bool use_file)
+{
+	char src[PATH_MAX];
+	struct fan_record *recs;
+	int nrec, i, ret = EXIT_OK;
+
+	config_source(path, src);
+	nrec = record_load(&recs);
+	if (nrec < 0)
+		return EXIT_SYSTEM;
+	for (i = 0; i < nrec; i++) {
+		if (strcmp(recs[i].source, src) || (iface && strcmp(recs[i].ul_dev, iface)))
+			continue;
+		ret = exit_worse(ret, fan_down_record(&recs[i], force));
+	}
+	for (i = 0; use_file && i < n; i++) {
+		if (v[i].spec.opts.off || !v[i].spec.opts.auto_ ||
+		    !entry_on_iface(&v[i].spec, iface) || spec_recorded(&v[i].spec, recs, nrec))
+			continue;
+		ret = exit_worse(ret, fan_down(&v[i].spec, force));
+	}
+	free(recs);
+	return ret;
+}
+
 int config_all(const char *path, const char *iface, bool up, bool force)
 {
+	char src[PATH_MAX];
 	struct config_entry *v;
-	unsigned int nerr;
+	unsigned int nerr, mine;
 	int n, i, ret = EXIT_OK;
 
-	n = config_read(path, &v, &nerr);
-	if (n < 0)
+	if (fanctl_lock())
 		return EXIT_SYSTEM;
-	if (nerr) {
-		err_msg("%s has %u error%s; nothing done (check with 'fanctl config %s')",
-			path, nerr, nerr == 1 ? "" : "s", path);
-		free(v);
-		return EXIT_USAGE;
+	n = config_read(path, &v, &nerr);
+	if (n < 0 && !nerr) {
+		/* unreadable: down -a still has the record */
+		return up ? EXIT_SYSTEM : exit_worse(EXIT_SYSTEM,
+						     config_down(path, iface, force, NULL, 0, false));
 	}
+	mine = nerr && iface ? errors_for_iface(path, iface, nerr) : nerr;
+	if (mine) {
+		err_msg("%s has %u error%s; %s (check with 'fanctl config %s')", path, nerr,
+			nerr == 1 ? "" : "s",
+			up ? (iface ? "no fan brought up for this device" : "nothing done") :
+			"only the fans its 'up -a' brought up are taken down", path);
+		if (up) {
+			free(v);
+			return EXIT_USAGE;
+		}
+	}
+	if (!up) {
+		ret = config_down(path, iface, force, v, n < 0 ? 0 : n, !mine);
+		free(v);
+		return mine ? exit_worse(ret, EXIT_USAGE) : ret;
+	}
+	config_source(path, src);
 	for (i = 0; i < n; i++) {
 		int r;
 
 		if (v[i].spec.opts.off || !v[i].spec.opts.auto_ ||
 		    !entry_on_iface(&v[i].spec, iface))
 			continue;
-		r = up ? fan_up(&v[i].spec) : fan_down(&v[i].spec, force);
+		r = fan_up_from(&v[i].spec, src);
 		ret = exit_worse(ret, r);
 	}
 	free(v);

@@ -26,6 +26,51 @@ static int conf_from_alias(const struct fan_spec *asp, const char *bridge, struc
 }
 
 /*
+ * The spec of fanctl's bridge @l: its marker, or, if a user or networkd
+ * changed that, the marker the record has for it.  -1: not fanctl's.
+ */
+static int bridge_spec(struct fan_state *st, const struct fan_record *recs, int nrec,
+		       const struct link_info *l, struct fan_spec *s)
+{
+	const struct fan_record *r;
+
+	if (strcmp(l->kind, "bridge"))
+		return -1;
+	if (!alias_parse(l->alias, s))
+		return 0;
+	r = record_find(recs, nrec, l->name);
+	return r && record_bridge(st, r) == l && !alias_parse(r->marker, s) ? 0 : -1;
+}
+
+/*
+ * Is @c's map also another fan's (another local address in the same
+ * underlay, each with its bridge)?  The route and the map are then that
+ * fan's too: @other is set to it.
+ */
+static bool map_shared(struct fan_state *st, const struct fan_record *recs, int nrec,
+		       const struct fan_conf *c, struct fan_conf *other)
+{
+	int i, ret;
+
+	for (i = 0; i < st->n; i++) {
+		const struct link_info *l = &st->links[i];
+		struct fan_spec s;
+
+		if (!strcmp(l->name, c->bridge) || bridge_spec(st, recs, nrec, l, &s))
+			continue;
+		msg_quiet = true;
+		ret = conf_from_alias(&s, l->name, other);
+		msg_quiet = false;
+		if (!ret && other->map.overlay == c->map.overlay &&
+		    other->map.overlay_len == c->map.overlay_len &&
+		    other->map.underlay == c->map.underlay &&
+		    other->map.underlay_len == c->map.underlay_len)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Does bridge @br have ports?  If so, say so (naming the fan @what and up
  * to a few ports) and return their number.
  */
@@ -54,18 +99,46 @@ static int bridge_busy(const struct fan_state *st, const struct link_info *br, c
 int fan_down_conf(const struct fan_conf *c, struct fan_state *st)
 {
 	char o[PFXSTR_LEN];
+	struct fan_record *recs = NULL;
+	const struct fan_record *rec;
 	struct link_info *fan, *br;
+	struct fan_conf other;
 	struct fan_map_nl m;
-	int ret, err = 0;
+	int ret, nrec, err = 0;
+	bool shared;
 
 	prefix_str(c->map.overlay, c->map.overlay_len, o);
 	map_from_conf(c, &m);
+	nrec = record_load(&recs);
+	if (nrec < 0) {
+		nrec = 0;
+		err = 1;
+	}
+	rec = record_find(recs, nrec, c->bridge);
+	shared = map_shared(st, recs, nrec, c, &other);
 	if (dhcp_stop(c->bridge) < 0)
 		err = 1;
 	if (nft_fan_del(c) < 0)
 		err = 1;
+	/* only a device fanctl made: someone else's map is not ours to take */
 	fan = state_fan_with_map(st, &m);
-	if (fan) {
+	if (fan && !fan_is_mine(fan))
+		fan = NULL;
+	if (fan && shared) {
+		/*
+		 * The other fan keeps the route, with its own bridge's address
+		 * as the source: ours goes with our bridge, and the kernel
+		 * removes the routes whose source an address was.
+		 */
+		ret = route_replace(c->map.overlay, c->map.overlay_len, fan->ifindex,
+				    other.bridge_addr);
+		if (ret < 0) {
+			nl_perror(ret, "cannot hand route %s dev %s to bridge %s", o, fan->name,
+				  other.bridge);
+			err = 1;
+		}
+		verbose_msg("map %s and its route stay: bridge %s uses them", o, other.bridge);
+	} else if (fan) {
 		ret = route_change(c->map.overlay, c->map.overlay_len, fan->ifindex, 0, true);
 		if (ret < 0 && ret != -ESRCH && ret != -ENOENT) {
 			nl_perror(ret, "cannot delete route %s dev %s", o, fan->name);
@@ -73,14 +146,15 @@ int fan_down_conf(const struct fan_conf *c, struct fan_state *st)
 		}
 	}
 	br = state_by_name(st, c->bridge);
-	if (br && !strcmp(br->kind, "bridge") && is_fanctl_alias(br->alias)) {
+	if (br && !strcmp(br->kind, "bridge") &&
+	    (is_fanctl_alias(br->alias) || (rec && record_bridge(st, rec) == br))) {
 		ret = link_delete(br->ifindex);
 		if (ret < 0 && ret != -ENODEV) {
 			nl_perror(ret, "cannot delete bridge %s", br->name);
 			err = 1;
 		}
 	}
-	if (fan) {
+	if (fan && !shared) {
 		if (fan->nmaps <= 1) {
 			ret = link_delete(fan->ifindex);
 			if (ret < 0 && ret != -ENODEV) {
@@ -95,6 +169,9 @@ int fan_down_conf(const struct fan_conf *c, struct fan_state *st)
 			}
 		}
 	}
+	free(recs);
+	if (record_del(c->bridge) < 0)
+		err = 1;
 	return err ? EXIT_SYSTEM : EXIT_OK;
 }
 
@@ -113,18 +190,49 @@ static bool alias_matches(const struct fan_spec *want, const struct fan_spec *ha
 	return fan_prefix_contains(net, want->underlay_len, have->ul_addr);
 }
 
+/*
+ * The record entry of a fan whose bridge lost its marker (or is gone):
+ * @spec as resolved (@c, if @resolved) or as written.  NULL if none.
+ */
+static const struct fan_record *record_for_spec(const struct fan_record *recs, int nrec,
+						const struct fan_spec *spec, bool resolved,
+						const struct fan_conf *c, struct fan_spec *s)
+{
+	int i;
+
+	for (i = 0; i < nrec; i++) {
+		if (alias_parse(recs[i].marker, s))
+			continue;
+		if (resolved ? s->overlay == c->map.overlay && s->overlay_len == c->map.overlay_len &&
+			       s->ul_addr == c->local && s->underlay_len == c->map.underlay_len :
+			       alias_matches(spec, s))
+			return &recs[i];
+	}
+	return NULL;
+}
+
 int fan_down(const struct fan_spec *spec, bool force)
 {
+	struct fan_record *recs = NULL;
+	const struct fan_record *rec = NULL;
 	struct fan_state st;
-	struct fan_conf c;
+	struct fan_conf c, other;
 	struct fan_spec asp;
-	struct link_info *br = NULL;
+	struct link_info *br = NULL, *fan;
 	struct fan_map_nl m;
 	char o[PFXSTR_LEN], u[64];
-	int ret, i, found = 0;
+	const char *brname = NULL;
+	int ret, i, nrec, found = 0;
 
-	if (state_load(&st))
+	if (fanctl_lock())
 		return EXIT_SYSTEM;
+	nrec = record_load(&recs);
+	if (nrec < 0)
+		return EXIT_SYSTEM;
+	if (state_load(&st)) {
+		free(recs);
+		return EXIT_SYSTEM;
+	}
 	prefix_str(spec->overlay, spec->overlay_len, o);
 	underlay_str(spec, u, sizeof(u));
 	msg_quiet = true;
@@ -144,58 +252,141 @@ int fan_down(const struct fan_spec *spec, bool force)
 			if (br) {
 				err_msg("%s over %s matches bridges %s and %s; name the underlay address",
 					o, u, br->name, st.links[i].name);
-				state_free(&st);
-				return EXIT_USAGE;
+				ret = EXIT_USAGE;
+				goto out;
 			}
 			br = &st.links[i];
 			asp = s;
 		}
-		if (!br) {
+	}
+	if (br) {
+		brname = br->name;
+	} else {
+		/* its marker changed, or its bridge is gone: the record knows it */
+		rec = record_for_spec(recs, nrec, spec, ret == EXIT_OK, &c, &asp);
+		if (rec) {
+			brname = rec->bridge;
+			br = record_bridge(&st, rec);
+			if (br)
+				record_warn_marker(br, rec);
+			else
+				warn_msg("bridge %s of %s over %s is gone; taking down the rest", rec->bridge,
+					 o, u);
+		} else if (ret != EXIT_OK) {
 			/* say why the underlay did not resolve */
 			ret = fan_resolve(spec, &c);
-			state_free(&st);
-			return ret;
+			goto out;
 		}
 	}
-	if (br && conf_from_alias(&asp, br->name, &c)) {
-		state_free(&st);
-		return EXIT_SYSTEM;
+	if (brname && conf_from_alias(&asp, brname, &c)) {
+		ret = EXIT_SYSTEM;
+		goto out;
 	}
 	map_from_conf(&c, &m);
-	if (br)
+	if (br || rec)
 		found = 1;
-	if (state_fan_with_map(&st, &m))
+	fan = state_fan_with_map(&st, &m);
+	if (fan && fan_is_mine(fan) && !map_shared(&st, recs, nrec, &c, &other))
 		found = 1;
-	if (dhcp_running(c.bridge))
+	if (dhcp_running(c.bridge) || dhcp_supervisor(c.bridge))
 		found = 1;
 	if (nat_rule_exists(&c) > 0 || notrack_rules_exist(&c) > 0)
 		found = 1;
 	if (!found) {
 		warn_msg("%s over %s is not up", o, u);
-		state_free(&st);
-		return EXIT_OK;
+		ret = EXIT_OK;
+		goto out;
 	}
 	if (!force && br) {
 		char what[PFXSTR_LEN + 80];
 
 		snprintf(what, sizeof(what), "%s over %s", o, u);
 		if (bridge_busy(&st, br, what)) {
-			state_free(&st);
-			return EXIT_BUSY;
+			ret = EXIT_BUSY;
+			goto out;
 		}
 	}
 	ret = fan_down_conf(&c, &st);
+out:
+	free(recs);
 	state_free(&st);
 	return ret;
 }
 
-int fan_down_everything(bool force)
+int fan_down_record(const struct fan_record *r, bool force)
 {
+	char what[PFXSTR_LEN + 80], o[PFXSTR_LEN];
+	struct link_info *br;
 	struct fan_state st;
-	int i, j, ret, err = 0, nbr = 0, busy = 0, *brs;
+	struct fan_spec s;
+	struct fan_conf c;
+	int ret;
 
+	if (fanctl_lock())
+		return EXIT_SYSTEM;
+	if (alias_parse(r->marker, &s) || conf_from_alias(&s, r->bridge, &c)) {
+		err_msg("the record of bridge %s is not understood ('%s'): run 'fanctl down -e'",
+			r->bridge, r->marker);
+		return EXIT_SYSTEM;
+	}
 	if (state_load(&st))
 		return EXIT_SYSTEM;
+	br = record_bridge(&st, r);
+	if (br && strcmp(br->alias, r->marker))
+		record_warn_marker(br, r);
+	snprintf(what, sizeof(what), "%s over %s/%u",
+		 prefix_str(c.map.overlay, c.map.overlay_len, o), r->ul_dev, c.map.underlay_len);
+	if (!force && br && bridge_busy(&st, br, what))
+		ret = EXIT_BUSY;
+	else
+		ret = fan_down_conf(&c, &st);
+	state_free(&st);
+	return ret;
+}
+
+bool spec_recorded(const struct fan_spec *spec, const struct fan_record *recs, int nrec)
+{
+	const struct fan_record *r;
+	struct fan_spec s;
+	struct fan_conf c;
+	int ret;
+
+	msg_quiet = true;
+	ret = fan_resolve(spec, &c);
+	msg_quiet = false;
+	r = record_for_spec(recs, nrec, spec, ret == EXIT_OK, &c, &s);
+	return r && r->source[0];
+}
+
+/* fanctl's bridge: its marker, or the record's if that was changed */
+static bool bridge_ours(struct fan_state *st, const struct fan_record *recs, int nrec,
+			const struct link_info *l)
+{
+	const struct fan_record *r;
+
+	if (strcmp(l->kind, "bridge"))
+		return false;
+	if (is_fanctl_alias(l->alias))
+		return true;
+	r = record_find(recs, nrec, l->name);
+	return r && record_bridge(st, r) == l;
+}
+
+int fan_down_everything(bool force)
+{
+	struct fan_record *recs = NULL;
+	struct fan_state st;
+	int i, j, ret, err = 0, nbr = 0, busy = 0, nrec, *brs;
+
+	if (fanctl_lock())
+		return EXIT_SYSTEM;
+	nrec = record_load(&recs);
+	if (nrec < 0)
+		nrec = 0;	/* what the kernel has still goes */
+	if (state_load(&st)) {
+		free(recs);
+		return EXIT_SYSTEM;
+	}
 	/* all or nothing: one busy bridge keeps everything (NAT, dnsmasq too) */
 	for (i = 0; i < st.n && !force; i++) {
 		const struct link_info *l = &st.links[i];
@@ -203,9 +394,9 @@ int fan_down_everything(bool force)
 		struct fan_spec s;
 		char what[PFXSTR_LEN + 80], o[PFXSTR_LEN], u[PFXSTR_LEN];
 
-		if (strcmp(l->kind, "bridge") || !is_fanctl_alias(l->alias))
+		if (!bridge_ours(&st, recs, nrec, l))
 			continue;
-		if (alias_parse(l->alias, &s))
+		if (bridge_spec(&st, recs, nrec, l, &s))
 			snprintf(what, sizeof(what), "an unreadable marker");
 		else
 			snprintf(what, sizeof(what), "%s over %s",
@@ -216,17 +407,24 @@ int fan_down_everything(bool force)
 	}
 	if (busy) {
 		err_msg("down -e: nothing taken down");
+		free(recs);
 		state_free(&st);
 		return EXIT_BUSY;
 	}
 	brs = calloc((size_t)st.n + 1, sizeof(*brs));
 	if (!brs) {
+		free(recs);
 		state_free(&st);
 		return EXIT_SYSTEM;
 	}
-	for (i = 0; i < st.n; i++)
-		if (!strcmp(st.links[i].kind, "bridge") && is_fanctl_alias(st.links[i].alias))
-			brs[nbr++] = st.links[i].ifindex;
+	for (i = 0; i < st.n; i++) {
+		if (!bridge_ours(&st, recs, nrec, &st.links[i]))
+			continue;
+		if (!is_fanctl_alias(st.links[i].alias))
+			record_warn_marker(&st.links[i], record_find(recs, nrec, st.links[i].name));
+		brs[nbr++] = st.links[i].ifindex;
+	}
+	free(recs);
 	state_free(&st);
 	/* one fanctl bridge at a time, re-reading the state before each */
 	for (j = 0; j < nbr; j++) {
@@ -234,14 +432,19 @@ int fan_down_everything(bool force)
 		struct fan_spec s;
 		struct fan_conf c;
 
+		nrec = record_load(&recs);
+		if (nrec < 0)
+			nrec = 0;
 		if (state_load(&st)) {
+			free(recs);
 			free(brs);
 			return EXIT_SYSTEM;
 		}
 		l = state_by_index(&st, brs[j]);
-		if (l && !alias_parse(l->alias, &s) && !conf_from_alias(&s, l->name, &c) &&
+		if (l && !bridge_spec(&st, recs, nrec, l, &s) && !conf_from_alias(&s, l->name, &c) &&
 		    fan_down_conf(&c, &st))
 			err = 1;
+		free(recs);
 		if (l) {
 			/* fan_down_conf deleted it, unless its marker was unreadable */
 			ret = link_delete(l->ifindex);
@@ -258,7 +461,7 @@ int fan_down_everything(bool force)
 	for (i = 0; i < st.n; i++) {
 		struct link_info *l = &st.links[i];
 
-		if (!l->is_fan || !is_fanctl_alias(l->alias))
+		if (!fan_is_mine(l))
 			continue;
 		ret = link_delete(l->ifindex);
 		if (ret < 0 && ret != -ENODEV) {
@@ -270,6 +473,9 @@ int fan_down_everything(bool force)
 	if (nat_flush_all() < 0)
 		err = 1;
 	if (dhcp_stop_all() < 0)
+		err = 1;
+	/* what fanctl brought up is gone: so is its record */
+	if (record_save(NULL, 0) < 0)
 		err = 1;
 	return err ? EXIT_SYSTEM : EXIT_OK;
 }

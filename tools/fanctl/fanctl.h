@@ -33,6 +33,8 @@
 #define FANCTL_NFT_CHAIN	"postrouting"
 #define FANCTL_DEV_PREFIX	"ftun"
 #define FANCTL_MAX_LINE		1024
+/* Seconds "up" and "down" wait for another fanctl's lock (run.c). */
+#define FANCTL_LOCK_WAIT	60
 
 /* How the underlay was named on the command line. */
 enum underlay_kind {
@@ -238,7 +240,14 @@ int link_set_no_ipv6_ll(int ifindex);
 int link_set_alias_mtu(int ifindex, const char *alias, unsigned int mtu);
 int fan_create(const char *name, uint32_t link, const struct fan_map_nl *m);
 int fan_map_change(int ifindex, const struct fan_map_nl *m, bool add);
-int bridge_create(const char *name, unsigned int mtu);
+/* @mac (6 bytes, may be NULL): the bridge's fixed address */
+int bridge_create(const char *name, unsigned int mtu, const unsigned char *mac);
+/*
+ * The fixed address of a fan bridge: locally administered, from the
+ * bridge's IPv4 address (02:fa:a:b:c:d), so that it neither follows the
+ * lowest port's address nor changes when the fan is made again.
+ */
+void bridge_mac(uint32_t bridge_addr, unsigned char mac[6]);
 void map_from_conf(const struct fan_conf *c, struct fan_map_nl *m);
 bool fan_has_map(const struct link_info *li, const struct fan_map_nl *m);
 /* The map of @li with @m's prefixes (whatever its mode), or NULL. */
@@ -254,12 +263,60 @@ int state_load(struct fan_state *s);
 void state_free(struct fan_state *s);
 struct link_info *state_by_name(struct fan_state *s, const char *name);
 struct link_info *state_by_index(struct fan_state *s, int ifindex);
+/* A fan device of fanctl's (ifalias marker) on @ifindex whose maps are all in @mode. */
 struct link_info *state_fan_for_link(struct fan_state *s, int ifindex, unsigned int mode);
 struct link_info *state_fan_with_map(struct fan_state *s, const struct fan_map_nl *m);
 struct link_info *state_bridge_for(struct fan_state *s, uint32_t overlay, uint8_t olen,
 				   uint32_t local, uint8_t ulen, struct fan_spec *spec);
 bool is_fanctl_alias(const char *alias);
+/* A fan device that fanctl made (its ifalias marker)? */
+bool fan_is_mine(const struct link_info *l);
 void state_free_fan_name(struct fan_state *s, char *out);
+
+/* ---- run.c: the run directory and the lock ---- */
+#include <sys/types.h>
+/* Is @pid in our network namespace? */
+bool same_netns(pid_t pid);
+/* FANCTL_RUNDIR, or FANCTL_RUNDIR/netns-INODE outside the host's namespace */
+const char *run_dir(void);
+/* Create run_dir(); 0 or -errno (printed). */
+int run_dir_make(void);
+/* Remove a namespace's run_dir() if it is empty. */
+void run_dir_tidy(void);
+/*
+ * Take fanctl's lock (flock on FANCTL_RUNDIR), waiting up to
+ * FANCTL_LOCK_WAIT seconds for another fanctl; held until exit.  0 or
+ * -errno (printed).  Taking it again is a no-op.
+ */
+int fanctl_lock(void);
+
+/* ---- record.c: the fans fanctl brought up (run_dir()/fans) ---- */
+#include <limits.h>
+struct fan_record {
+	char bridge[IFNAMSIZ];
+	int ifindex;		/* of the bridge fanctl made or adopted */
+	char ul_dev[IFNAMSIZ];	/* the underlay device */
+	char source[PATH_MAX];	/* the config file of "up -a"; "": command line */
+	char marker[256];	/* the ifalias fanctl set on the bridge */
+};
+/* Read the record; returns the count (caller frees *out) or -1 (printed). */
+int record_load(struct fan_record **out);
+/* Write the record (n == 0: remove it); 0 or -1 (printed). */
+int record_save(const struct fan_record *v, int n);
+/*
+ * Add or replace the entry of r->bridge; @keep_source: an entry already
+ * there keeps its source.  0 or -1 (printed).
+ */
+int record_set(const struct fan_record *r, bool keep_source);
+/* Remove the entry of @bridge; 0 or -1 (printed). */
+int record_del(const char *bridge);
+const struct fan_record *record_find(const struct fan_record *v, int n, const char *bridge);
+struct fan_state;
+struct link_info;
+/* The bridge of @r if it is still there (same name, ifindex, kind), or NULL. */
+struct link_info *record_bridge(struct fan_state *st, const struct fan_record *r);
+/* Warn that @br's ifalias is no longer @r's marker. */
+void record_warn_marker(const struct link_info *br, const struct fan_record *r);
 
 /* ---- addr.c ---- */
 struct addr_info {
@@ -310,6 +367,8 @@ int route_default_dev(int *ifindex);
 /* Find the main-table route for prefix; returns 1 found (oif set), 0 none. */
 int route_find(uint32_t dst, uint8_t len, int *oif);
 int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del);
+/* Replace the route to @dst/@len by one through @oif with source @src. */
+int route_replace(uint32_t dst, uint8_t len, int oif, uint32_t src);
 
 /* ---- resolve.c ---- */
 /* Resolve a spec on this host. Returns EXIT_OK or an exit code (printed). */
@@ -332,6 +391,8 @@ void nat_comment(const struct fan_conf *c, char *buf, size_t len);
 
 /* ---- dhcp.c ---- */
 int dhcp_running(const char *bridge);
+/* The pid of the supervisor of @bridge's dnsmasq, or 0. */
+int dhcp_supervisor(const char *bridge);
 int dhcp_start(const struct fan_conf *c);
 int dhcp_stop(const char *bridge);
 void dhcp_range(const struct fan_conf *c, uint32_t *first, uint32_t *last);
@@ -354,10 +415,16 @@ int cmd_syncconf(int argc, char **argv);
 
 /* up.c / down.c building blocks */
 int fan_up(const struct fan_spec *spec);
+/* @source: the config file of "up -a" (recorded), NULL: the command line */
+int fan_up_from(const struct fan_spec *spec, const char *source);
 int fan_down_conf(const struct fan_conf *c, struct fan_state *st);
 /* @force: also a fan whose bridge has ports, else EXIT_BUSY */
 int fan_down(const struct fan_spec *spec, bool force);
 int fan_down_everything(bool force);
+/* down -a: the fan of a record entry, as recorded */
+int fan_down_record(const struct fan_record *r, bool force);
+/* Is the fan of @spec in the record as brought up by an "up -a"? */
+bool spec_recorded(const struct fan_spec *spec, const struct fan_record *recs, int nrec);
 
 /* config.c */
 struct config_entry {

@@ -376,7 +376,23 @@ int fan_map_change(int ifindex, const struct fan_map_nl *m, bool add)
 	return nl_talk(nlh, NULL, NULL);
 }
 
-int bridge_create(const char *name, unsigned int mtu)
+void bridge_mac(uint32_t bridge_addr, unsigned char mac[6])
+{
+	mac[0] = 0x02;	/* locally administered, unicast */
+	mac[1] = 0xfa;
+	mac[2] = (unsigned char)(bridge_addr >> 24);
+	mac[3] = (unsigned char)(bridge_addr >> 16);
+	mac[4] = (unsigned char)(bridge_addr >> 8);
+	mac[5] = (unsigned char)bridge_addr;
+}
+
+/*
+ * An address given at creation is the admin's (NET_ADDR_SET): the bridge
+ * then keeps it, instead of taking the lowest address among its ports
+ * whenever one joins or leaves (br_stp_recalculate_bridge_id()), which
+ * leaves the containers' ARP entries for the gateway stale (LXD #7744).
+ */
+int bridge_create(const char *name, unsigned int mtu, const unsigned char *mac)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, NULL);
@@ -385,6 +401,8 @@ int bridge_create(const char *name, unsigned int mtu)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);

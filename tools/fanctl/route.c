@@ -107,11 +107,11 @@ int route_find(uint32_t dst, uint8_t len, int *oif)
 	return 1;
 }
 
-int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del)
+static int route_msg(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del,
+		     uint16_t flags)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, del ? RTM_DELROUTE : RTM_NEWROUTE,
-				      del ? 0 : NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = nl_msg(buf, del ? RTM_DELROUTE : RTM_NEWROUTE, flags);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = AF_INET;
@@ -126,4 +126,14 @@ int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del)
 	if (src && !del)
 		mnl_attr_put_u32(nlh, RTA_PREFSRC, htonl(src));
 	return nl_talk(nlh, NULL, NULL);
+}
+
+int route_change(uint32_t dst, uint8_t len, int oif, uint32_t src, bool del)
+{
+	return route_msg(dst, len, oif, src, del, del ? 0 : NLM_F_CREATE | NLM_F_EXCL);
+}
+
+int route_replace(uint32_t dst, uint8_t len, int oif, uint32_t src)
+{
+	return route_msg(dst, len, oif, src, false, NLM_F_CREATE | NLM_F_REPLACE);
 }

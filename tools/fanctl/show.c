@@ -67,22 +67,36 @@ struct row {
 	struct fan_conf conf;
 	struct link_info *fan;
 	const char *mode;	/* the kernel's map's, else as asked; NULL: unknown */
+	bool marker_changed;	/* the bridge's ifalias is not fanctl's marker */
 };
 
 static int collect(struct fan_state *st, struct row **out)
 {
 	struct row *rows = calloc((size_t)st->n + 1, sizeof(*rows));
-	int i, n = 0;
+	struct fan_record *recs;
+	int i, n = 0, nrec;
 
 	if (!rows)
 		return -1;
+	nrec = record_load(&recs);
+	if (nrec < 0)
+		nrec = 0;
 	for (i = 0; i < st->n; i++) {
 		struct row *r = &rows[n];
+		const struct fan_record *rec;
 		struct fan_map_nl m;
 
-		if (strcmp(st->links[i].kind, "bridge") ||
-		    alias_parse(st->links[i].alias, &r->spec))
+		if (strcmp(st->links[i].kind, "bridge"))
 			continue;
+		if (alias_parse(st->links[i].alias, &r->spec)) {
+			/* a marker changed by a user or networkd: the record has it */
+			rec = record_find(recs, nrec, st->links[i].name);
+			if (!rec || record_bridge(st, rec) != &st->links[i] ||
+			    alias_parse(rec->marker, &r->spec))
+				continue;
+			record_warn_marker(&st->links[i], rec);
+			r->marker_changed = true;
+		}
 		r->br = &st->links[i];
 		r->conf.spec = r->spec;
 		r->conf.local = r->spec.ul_addr;
@@ -103,15 +117,17 @@ static int collect(struct fan_state *st, struct row **out)
 			r->mode = NULL;
 		n++;
 	}
+	free(recs);
 	*out = rows;
 	return n;
 }
 
 static void flags_str(const struct row *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s,host-reserve=%u%s", r->spec.opts.nat ? "nat" : "no-nat",
+	snprintf(buf, len, "%s%s,host-reserve=%u%s%s", r->spec.opts.nat ? "nat" : "no-nat",
 		 r->spec.opts.dhcp ? ",dhcp" : "", r->spec.opts.host_reserve,
-		 r->spec.opts.notrack ? ",notrack" : "");
+		 r->spec.opts.notrack ? ",notrack" : "",
+		 r->marker_changed ? ",marker-changed" : "");
 }
 
 /* The mode column: "direct", or "auto:direct" for what auto picked. */
@@ -211,7 +227,8 @@ static void show_json(FILE *f, struct fan_state *st, struct row *rows, int n)
 			json_str(f, r->mode);
 		else
 			fprintf(f, "null");
-		fprintf(f, ", \"mode_requested\": \"%s\"}", mode_name(r->spec.opts.mode));
+		fprintf(f, ", \"mode_requested\": \"%s\", \"marker_changed\": %s}",
+			mode_name(r->spec.opts.mode), r->marker_changed ? "true" : "false");
 	}
 	fprintf(f, "%s],\n  \"devices\": [", n ? "\n  " : "");
 	for (i = 0; i < st->n; i++) {

@@ -52,9 +52,11 @@ struct link_info *state_by_index(struct fan_state *s, int ifindex)
 }
 
 /*
- * The fan device bound to @ifindex whose maps are all in @mode: the
+ * fanctl's fan device bound to @ifindex whose maps are all in @mode: the
  * kernel gives a device the underlay MTU only while all its maps are
- * direct, so ipip and direct maps go on separate devices.
+ * direct, so ipip and direct maps go on separate devices.  A fan device
+ * someone else made (no marker) is theirs: fanctl neither adds maps to it
+ * nor deletes it.
  */
 struct link_info *state_fan_for_link(struct fan_state *s, int ifindex, unsigned int mode)
 {
@@ -63,7 +65,7 @@ struct link_info *state_fan_for_link(struct fan_state *s, int ifindex, unsigned 
 	for (i = 0; i < s->n; i++) {
 		const struct link_info *l = &s->links[i];
 
-		if (!l->is_fan || (int)l->fan_link != ifindex)
+		if (!fan_is_mine(l) || (int)l->fan_link != ifindex)
 			continue;
 		for (j = 0; j < l->nmaps; j++)
 			if (l->maps[j].mode != mode)
@@ -89,6 +91,11 @@ bool is_fanctl_alias(const char *alias)
 	size_t n = strlen(FANCTL_ALIAS);
 
 	return !strncmp(alias, FANCTL_ALIAS, n) && (alias[n] == ' ' || alias[n] == 0);
+}
+
+bool fan_is_mine(const struct link_info *l)
+{
+	return l->is_fan && is_fanctl_alias(l->alias);
 }
 
 /* The bridge fanctl made for this overlay and local underlay address. */

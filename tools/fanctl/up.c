@@ -159,13 +159,15 @@ static void mode_hint(int err, const struct fan_map_nl *m)
 			map_mode_name(m->mode));
 }
 
-static int do_up(struct fan_conf *c, struct fan_state *st)
+static int do_up(struct fan_conf *c, struct fan_state *st, const struct fan_record *rec,
+		 int *bridge_ifindex)
 {
+	unsigned char mac[6];
 	char alias[256], o[PFXSTR_LEN], name[IFNAMSIZ];
 	struct link_info *fan, *br, li;
 	struct fan_map_nl m;
 	int ret, fan_ifindex, br_ifindex;
-	bool mtu_changed = false;
+	bool mtu_changed = false, restore_alias = false, dhcp_on;
 
 	map_from_conf(c, &m);
 	if (spec_format(c, alias, sizeof(alias))) {
@@ -176,6 +178,21 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 
 	/* Checks first: refuse before changing anything. */
 	br = state_by_name(st, c->bridge);
+	/*
+	 * Our bridge, by its marker; or by the record, if a user or networkd
+	 * changed its ifalias: then it is ours still (set again below).
+	 */
+	if (br && rec && record_bridge(st, rec) == br && strcmp(br->alias, rec->marker)) {
+		record_warn_marker(br, rec);
+		if (strcmp(rec->marker, alias)) {
+			err_msg("bridge %s is already up as '%s'; run 'fanctl down' first",
+				c->bridge, rec->marker);
+			return EXIT_SYSTEM;
+		}
+		snprintf(br->alias, sizeof(br->alias), "%s", rec->marker);
+		warn_msg("bridge %s: setting its ifalias back to '%s'", c->bridge, rec->marker);
+		restore_alias = true;
+	}
 	if (br && (strcmp(br->kind, "bridge") || !is_fanctl_alias(br->alias))) {
 		err_msg("device %s exists and was not made by fanctl; choose another name with 'bridge NAME'",
 			c->bridge);
@@ -201,6 +218,12 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 	 * mode (one per underlay device and mode, see state_fan_for_link).
 	 */
 	fan = state_fan_with_map(st, &m);
+	if (fan && !fan_is_mine(fan)) {
+		/* someone else's device: neither adopted nor doubled */
+		err_msg("map %s over %s is on %s, which fanctl did not make; delete that map first",
+			o, c->ul_ifname, fan->name);
+		return EXIT_SYSTEM;
+	}
 	if (fan && (int)fan->fan_link == c->ul_ifindex) {
 		const struct fan_map_nl *have = fan_find_map(fan, &m);
 
@@ -278,7 +301,8 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 		 * MTU marks it as the admin's, so that attaching a container's
 		 * 1500-byte veth does not pull the bridge down to 1500.
 		 */
-		ret = bridge_create(c->bridge, 0);
+		bridge_mac(c->bridge_addr, mac);
+		ret = bridge_create(c->bridge, 0, mac);
 		if (ret < 0) {
 			nl_perror(ret, "cannot create bridge %s", c->bridge);
 			return EXIT_SYSTEM;
@@ -295,9 +319,10 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 		li = *br;
 		br_ifindex = br->ifindex;
 	}
+	*bridge_ifindex = br_ifindex;
 	if (step("bridge-config"))
 		return EXIT_SYSTEM;
-	if (strcmp(li.alias, alias) || li.mtu != c->mtu) {
+	if (restore_alias || strcmp(li.alias, alias) || li.mtu != c->mtu) {
 		unsigned int old = li.mtu;
 
 		ret = link_set_alias_mtu(br_ifindex, alias, c->mtu);
@@ -421,12 +446,15 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 	 * restart.  Clients get the new MTU when they renew; dnsmasq pings
 	 * an address before offering it, so dropped leases do not collide.
 	 */
-	if (c->spec.opts.dhcp && mtu_changed && dhcp_running(c->bridge)) {
+	/* a supervisor between two dnsmasq (it died) starts the next itself */
+	dhcp_on = dhcp_running(c->bridge) || dhcp_supervisor(c->bridge);
+	if (c->spec.opts.dhcp && mtu_changed && dhcp_on) {
 		if (dhcp_stop(c->bridge) < 0)
 			return EXIT_SYSTEM;
+		dhcp_on = false;
 		verbose_msg("restarting dnsmasq on %s for mtu %u", c->bridge, c->mtu);
 	}
-	if (c->spec.opts.dhcp && !dhcp_running(c->bridge)) {
+	if (c->spec.opts.dhcp && !dhcp_on) {
 		if (dhcp_start(c) < 0)
 			return EXIT_SYSTEM;
 		push(UNDO_DHCP, 0, 0, NULL);
@@ -436,10 +464,38 @@ static int do_up(struct fan_conf *c, struct fan_state *st)
 
 int fan_up(const struct fan_spec *spec)
 {
+	return fan_up_from(spec, NULL);
+}
+
+/* Record the fan that do_up() brought up (or found up) on @br_ifindex. */
+static int up_record(const struct fan_conf *c, int br_ifindex, const char *source)
+{
+	struct fan_record r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.bridge, sizeof(r.bridge), "%s", c->bridge);
+	r.ifindex = br_ifindex;
+	snprintf(r.ul_dev, sizeof(r.ul_dev), "%s", c->ul_ifname);
+	if (source && snprintf(r.source, sizeof(r.source), "%s", source) >= (int)sizeof(r.source)) {
+		err_msg("config file name too long: %s", source);
+		return -1;
+	}
+	if (spec_format(c, r.marker, sizeof(r.marker)))
+		return -1;
+	/* "up -a" claims the fan for its file; a plain "up" keeps the claim */
+	return record_set(&r, !source);
+}
+
+int fan_up_from(const struct fan_spec *spec, const char *source)
+{
+	struct fan_record *recs = NULL;
+	const struct fan_record *rec;
 	struct fan_state st;
 	struct fan_conf c;
-	int ret;
+	int ret, nrec, br_ifindex = 0;
 
+	if (fanctl_lock())
+		return EXIT_SYSTEM;
 	ret = fan_resolve(spec, &c);
 	if (ret)
 		return ret;
@@ -449,10 +505,19 @@ int fan_up(const struct fan_spec *spec)
 		warn_msg("mode direct: the underlay is not flat: no address of %s is on a subnet holding %s",
 			 c.ul_ifname, prefix_str(c.map.underlay, c.map.underlay_len, u));
 	}
-	if (state_load(&st))
+	nrec = record_load(&recs);
+	if (nrec < 0)
 		return EXIT_SYSTEM;
+	rec = record_find(recs, nrec, c.bridge);
+	if (state_load(&st)) {
+		free(recs);
+		return EXIT_SYSTEM;
+	}
 	nundo = 0;
-	ret = do_up(&c, &st);
+	ret = do_up(&c, &st, rec, &br_ifindex);
+	free(recs);
+	if (!ret && up_record(&c, br_ifindex, source))
+		ret = EXIT_SYSTEM;
 	if (ret)
 		rollback(&c);
 	else if (verbose || nundo) {

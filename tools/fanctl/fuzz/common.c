@@ -88,3 +88,48 @@ void state_free(struct fan_state *s)
 	(void)s;
 	abort();
 }
+
+int fan_up_from(const struct fan_spec *spec, const char *source)
+{
+	(void)spec;
+	(void)source;
+	abort();
+}
+
+int fan_down_record(const struct fan_record *r, bool force)
+{
+	(void)r;
+	(void)force;
+	abort();
+}
+
+bool spec_recorded(const struct fan_spec *spec, const struct fan_record *recs, int nrec)
+{
+	(void)spec;
+	(void)recs;
+	(void)nrec;
+	abort();
+}
+
+int record_load(struct fan_record **out)
+{
+	(void)out;
+	abort();
+}
+
+int fanctl_lock(void)
+{
+	abort();
+}
+
+int addr_dump(struct addr_info **out)
+{
+	(void)out;
+	abort();
+}
+
+int route_default_dev(int *ifindex)
+{
+	(void)ifindex;
+	abort();
+}
