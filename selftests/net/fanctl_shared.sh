@@ -6,7 +6,8 @@
 # Ubuntu's fanctl(8)) share the fan device, its map and the overlay
 # route: taking either down keeps them for the other (the route's source
 # handed over), the last one takes them.  A fan device fanctl did not
-# make (no marker) is neither used nor deleted by up and down.  A bridge
+# make (no marker) is neither used nor deleted by up and down.  Both
+# fans' containers reach the other host.  A bridge
 # whose ifalias a user (or networkd) changed is reported, set back by up
 # and taken down by down and down -e, from the record; a bridge made by
 # hand with the name is refused.
@@ -33,6 +34,14 @@ test_shared_map()
 	container "$H1" c1 $BR1 250.3.4.10/24 250.3.4.1 || return 1
 	container "$H2" c2 $BR2 250.9.200.7/24 250.9.200.1 || return 1
 	ip netns exec "c1-$sfx" ping -c 1 -W 2 250.9.200.7 >/dev/null || fail "c1 does not reach c2" || return 1
+	# The second address's slice goes out with that address as the outer
+	# source (the kernel takes the host address that owns the inner
+	# source's slice), so h2's strict receive takes it, and the answer
+	# to 250.3.5.10 comes back to 10.7.3.5.
+	container "$H1" c1b $BR1B 250.3.5.10/24 250.3.5.1 || return 1
+	ip netns exec "c1b-$sfx" ping -c 1 -W 2 250.9.200.7 >/dev/null ||
+		fail "c1b (slice of $A1B) does not reach c2" || return 1
+	container_del "$H1" c1b
 	# the fan of the second address goes: the first keeps device, map, route
 	expect_rc 0 f1 down $OV $A1B/16 || return 1
 	if h1 ip link show $BR1B 2>/dev/null; then fail "$BR1B kept"; return 1; fi
