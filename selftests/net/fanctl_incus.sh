@@ -333,7 +333,10 @@ test_down()
 	incusd_stop h1 && incusd_stop h2 || fail "incusd did not stop" || return 1
 	for n in h1 h2; do
 		for p in $(ip netns pids "${HOST[$n]}"); do
-			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = dnsmasq ] && continue
+			# fanctl's own: dnsmasq and its supervisor (until down)
+			case $(cat "/proc/$p/comm" 2>/dev/null) in
+			dnsmasq|fanctl-dhcp) continue ;;
+			esac
 			fail "process left in $n: $p $(tr '\0' ' ' < "/proc/$p/cmdline")" || return 1
 		done
 	done

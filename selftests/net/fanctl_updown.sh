@@ -71,7 +71,8 @@ test_json()
 		.[0].link == "ib0" and .[0].up == true and
 		.[0].maps == [{"overlay": "250.0.0.0/8", "underlay": "10.7.0.0/16", "mode": "ipip"}] and
 		(.[0].stats | has("rx_packets") and has("tx_packets") and has("tx_dropped")) and
-		(.[0].drops | keys | length == 13) and (.[0].drops | has("rx_spoofed")) and
+		(.[0].drops | keys | length == 14) and (.[0].drops | has("rx_spoofed")) and
+		(.[0].drops | has("err_not_relayed")) and
 		(.[0].drops | has("rx_policy"))' >/dev/null ||
 		fail "devices: $out" || return 1
 }
