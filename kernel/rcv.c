@@ -9,6 +9,7 @@
 
 #include <linux/ip.h>
 #include <linux/icmp.h>
+#include <linux/inetdevice.h>
 #include <net/icmp.h>
 #include <net/ip.h>
 #include <net/xfrm.h>
@@ -181,6 +182,7 @@ drop:
  * so the error leaves this host from its address towards the sender.
  */
 static bool fan_err_relay(struct sk_buff *skb, struct net *net,
+			  const struct fan_map_set *set,
 			  const struct iphdr *outer)
 {
 	unsigned int off = outer->ihl * 4;
@@ -194,6 +196,16 @@ static bool fan_err_relay(struct sk_buff *skb, struct net *net,
 	inner = (const struct iphdr *)(skb->data + off);
 	if (inner->version != 4 || inner->ihl < 5 ||
 	    !pskb_may_pull(skb, off + inner->ihl * 4 + 8))
+		return false;
+	outer = (const struct iphdr *)skb->data;
+	inner = (const struct iphdr *)(skb->data + off);
+	/*
+	 * Only about a packet this host sent for a slice of its own: anyone
+	 * on the underlay can forge an error, and it must not choose whom we
+	 * send ICMP to.
+	 */
+	if (!__ip_dev_find(net, outer->saddr, false) ||
+	    !fan_slice_owned(set, ntohl(outer->saddr), ntohl(inner->saddr)))
 		return false;
 
 	nskb = skb_clone(skb, GFP_ATOMIC);
@@ -237,6 +249,7 @@ static int fan_err(struct sk_buff *skb, u32 info)
 	struct net *net = dev_net(skb->dev);
 	struct fan_net *fn = fan_pernet(net);
 	const struct iphdr *iph, *inner = NULL;
+	const struct fan_map_set *set;
 	struct fan_dev *fan;
 	unsigned int i;
 	u32 host;
@@ -249,8 +262,7 @@ static int fan_err(struct sk_buff *skb, u32 info)
 	host = ntohl(iph->daddr);
 
 	list_for_each_entry_rcu(fan, &fn->devs, list) {
-		const struct fan_map_set *set = rcu_dereference(fan->maps);
-
+		set = rcu_dereference(fan->maps);
 		if (fan->link && fan->link != skb->dev->ifindex)
 			continue;
 		if (!(fan->dev->flags & IFF_UP))
@@ -278,11 +290,11 @@ found:
 					 IPPROTO_IPIP);
 			return 0;
 		}
-		if (code != ICMP_SR_FAILED && fan_err_relay(skb, net, iph))
+		if (code != ICMP_SR_FAILED && fan_err_relay(skb, net, set, iph))
 			return 0;
 		break;
 	case ICMP_TIME_EXCEEDED:
-		if (code == ICMP_EXC_TTL && fan_err_relay(skb, net, iph))
+		if (code == ICMP_EXC_TTL && fan_err_relay(skb, net, set, iph))
 			return 0;
 		break;
 	case ICMP_REDIRECT:

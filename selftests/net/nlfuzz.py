@@ -113,6 +113,17 @@ def overlap(a, b):
     return ((a[0] ^ b[0]) & mask(length)) == 0
 
 
+def overlay_overlaps_underlay(a, b):
+    """Does the overlay of map A share an address with B's underlay?"""
+    return overlap(a[:2], b[2:])
+
+
+# fan_overlay_reserved(): no overlay may hold "this network", loopback or
+# multicast addresses.
+RESERVED = ((0x00000000, 8, "0.0.0.0/8"), (0x7f000000, 8, "127.0.0.0/8"),
+            (0xe0000000, 4, "224.0.0.0/4"))
+
+
 def map_text(m):
     return "%s/%d %s/%d" % (ipaddress.IPv4Address(m[0]), m[1],
                             ipaddress.IPv4Address(m[2]), m[3])
@@ -205,13 +216,14 @@ def parse_linkinfos(linkinfos):
         if 0 < len(payload) < 4:	# rtnetlink's IFLA_LINKINFO policy: no extack
             raise Refused("IFLA_INFO_DATA of %d bytes" % len(payload), extack=False)
         tb = strict_parse(payload, DATA_POLICY, "data#%d" % i)
-    lists = {}
-    modes = {}
-    for t, name in LIST_NAMES.items():
-        if t in tb:
-            lists[t] = parse_map_list(tb[t], name,
-                                      modes if t != nl.IFLA_FAN_MAP_DEL else None)
-    return tb, lists, modes
+    # fan_validate(): a TOS is 1 (inherit) or a DSCP (ECN bits clear).
+    if nl.IFLA_FAN_TOS in tb and tb[nl.IFLA_FAN_TOS][0] != 1 and \
+            tb[nl.IFLA_FAN_TOS][0] & 3:
+        raise Refused("tos %d has ECN bits" % tb[nl.IFLA_FAN_TOS][0])
+    # The map lists stay raw: fan_build_set() parses them, after the
+    # device-level checks of newlink and changelink.
+    lists = {t: tb[t] for t in LIST_NAMES if t in tb}
+    return tb, lists
 
 
 class Dev:
@@ -230,29 +242,40 @@ class Dev:
                    self.modes)
 
 
-def build_set(cur, tb, lists):
-    """fan_build_set(): the new map list, or None if maps do not change."""
+def build_set(cur, lists, modes):
+    """fan_build_set(): the new map list, or None if maps do not change.
+    Each list is parsed where the kernel parses it, in this order: MAPS,
+    DEL (then applied), ADD; the modes of MAPS and ADD go into MODES."""
     if not lists:
         return None if cur is not None else []
     if nl.IFLA_FAN_MAPS in lists:
-        work = list(lists[nl.IFLA_FAN_MAPS])
+        work = parse_map_list(lists[nl.IFLA_FAN_MAPS], "maps", modes)
     else:
         work = list(cur or [])
-    for m in lists.get(nl.IFLA_FAN_MAP_DEL, []):
-        if m not in work:
-            raise Refused("map to delete not found: " + map_text(m))
-        i = work.index(m)
-        work[i] = work[-1]
-        work.pop()
-    for m in lists.get(nl.IFLA_FAN_MAP_ADD, []):
-        if m in work:
-            raise Refused("map already exists: " + map_text(m))
-        work.append(m)
+    if nl.IFLA_FAN_MAP_DEL in lists:
+        for m in parse_map_list(lists[nl.IFLA_FAN_MAP_DEL], "del"):
+            if m not in work:
+                raise Refused("map to delete not found: " + map_text(m))
+            i = work.index(m)
+            work[i] = work[-1]
+            work.pop()
+    if nl.IFLA_FAN_MAP_ADD in lists:
+        for m in parse_map_list(lists[nl.IFLA_FAN_MAP_ADD], "add", modes):
+            if m in work:
+                raise Refused("map already exists: " + map_text(m))
+            work.append(m)
     if len(work) > FAN_MAX_MAPS:
         raise Refused("%d maps" % len(work))
+    # fan_map_set_check()
     for i, a in enumerate(work):
-        for b in work[:i]:
-            if overlap(a, b):
+        for r, rlen, text in RESERVED:
+            if overlap(a[:2], (r, rlen)):
+                raise Refused("overlay %s overlaps %s" % (map_text(a), text))
+        for j, b in enumerate(work):
+            if overlay_overlaps_underlay(a, b):
+                raise Refused("overlay of %s overlaps the underlay of %s" % (
+                    map_text(a), map_text(b)))
+            if j < i and overlap(a, b):
                 raise Refused("overlapping overlays %s, %s" % (map_text(a), map_text(b)))
     return work
 
@@ -286,11 +309,16 @@ class Model:
                 for b in other.maps:
                     if overlap(a, b):
                         raise Refused("overlaps %s of %s" % (map_text(b), other.name))
+                    if overlay_overlaps_underlay(a, b) or \
+                            overlay_overlaps_underlay(b, a):
+                        raise Refused("%s and %s of %s: an overlay overlaps an underlay" % (
+                            map_text(a), map_text(b), other.name))
 
     def newlink(self, name, linkinfos, create, ifindexes):
         """Returns the device's new state (a Dev) or raises Refused."""
         parsed = parse_linkinfos(linkinfos) if linkinfos else None
-        tb, lists, modes = parsed if parsed else ({}, {}, {})
+        tb, lists = parsed if parsed else ({}, {})
+        modes = {}
         if create:
             if name in self.devs:
                 raise Refused("device exists", extack=False)
@@ -311,7 +339,7 @@ class Model:
                     struct.unpack("=I", tb[nl.IFLA_FAN_LINK])[0] != dev.link:
                 raise Refused("the underlay cannot be changed")
             cur = dev.maps
-        maps = build_set(cur, tb, lists)
+        maps = build_set(cur, lists, modes)
         if maps is not None:
             self.check_net(maps, name)
             # A map sent in MAPS or ADD has the mode sent; kept ones keep theirs.
