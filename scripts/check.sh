@@ -19,8 +19,9 @@
 # (scripts/kernel-chroot.sh, cached in /var/cache/fan-chroots).  The
 # tiers: FAN_FULL_KERNELS (default: the newest installed one) and the
 # debug kernel run every test, the other kernels the core
-# (CORE_TESTS in selftests/Makefile), the veth underlay its tests on
-# the newest installed kernel; the RDMA test (two VMs, selftests/rdma)
+# (CORE_TESTS in selftests/Makefile), the veth underlay the tests where
+# the kind of underlay matters (VETH_TESTS) on the newest installed
+# kernel; the RDMA test (two VMs, selftests/rdma)
 # runs on the installed kernels.
 #
 # Environment: KVERS (kernels, default: all with headers), FAN_CHROOTS
@@ -156,7 +157,11 @@ done
 # translated code, take turns on two CPUs.
 suite=$(make -s -C selftests list | tr '\n' ' ')
 all_tests=${FAN_TESTS:-$suite}
-ul_tests=${FAN_TESTS:-$(make -s -C selftests list_underlay | tr '\n' ' ')}
+# The other underlays (veth): where the kind of underlay matters
+# (VETH_TESTS), or every test on an underlay with FAN_ALL_UNDERLAYS=1.
+ul_list=list_veth
+[ -z "${FAN_ALL_UNDERLAYS:-}" ] || ul_list=list_underlay
+ul_tests=${FAN_TESTS:-$(make -s -C selftests $ul_list | tr '\n' ' ')}
 core_tests=${FAN_TESTS:-$(make -s -C selftests list_core | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 [ "$debug_tests" != all ] || debug_tests=$suite
@@ -188,9 +193,10 @@ jobs=${FAN_VM_JOBS:-$(nproc)}
 runs=()
 [ -z "$debug" ] || [ "$debug_vms" -lt 1 ] || runs+=("$debug ib debug:1 $debug-ib-1")
 # The first underlay (the emulated IPoIB) runs everything on the full
-# kernels and the core on the others; the other underlays only their
-# underlay tests, on the newest installed kernel: what veth changes is
-# the underlay, not the kernel's API, and the CI budget is an hour.
+# kernels and the core on the others; the other underlays only the
+# tests where the kind of underlay matters, on the newest installed
+# kernel: what veth changes is the underlay, not the kernel's API, and
+# the CI budget is an hour.
 newest=$(echo "$kvers" | awk '{ print $NF }')
 full=" ${FAN_FULL_KERNELS:-$newest} "
 first=1

@@ -114,6 +114,8 @@ const char *prefix_str(uint32_t addr, unsigned int len, char *buf);
 #define PFXSTR_LEN	20
 /* -j, -p before the command: JSON output, pretty (else on one line) */
 extern bool json_output, json_pretty;
+/* -w: seconds to wait for another fanctl's lock (0: do not wait) */
+extern unsigned int lock_wait;
 /* @s as a JSON string: escaped, and valid UTF-8 (U+FFFD for what is not). */
 void json_str(FILE *f, const char *s);
 /* Print the JSON text @s on one line, or with @pretty indented by 2. */
@@ -284,8 +286,9 @@ int run_dir_make(void);
 /* Remove a namespace's run_dir() if it is empty. */
 void run_dir_tidy(void);
 /*
- * Take fanctl's lock (flock on FANCTL_RUNDIR), waiting up to
- * FANCTL_LOCK_WAIT seconds for another fanctl; held until exit.  0 or
+ * Take fanctl's lock (flock on FANCTL_RUNDIR), waiting up to lock_wait
+ * seconds (-w; FANCTL_LOCK_WAIT by default) for another fanctl; held
+ * until exit.  0 or
  * -errno (printed).  Taking it again is a no-op.
  */
 int fanctl_lock(void);

@@ -184,6 +184,8 @@ static const char main_help[] =
 	"  -v, --verbose      say what is done\n"
 	"  -j, --json         JSON output (show), on one line\n"
 	"  -p, --pretty       JSON output indented\n"
+	"  -w, --wait SECONDS wait at most SECONDS for another fanctl (default 60;\n"
+	"                     0: do not wait)\n"
 	"  -h, --help         help (also: fanctl COMMAND -h, fanctl COMMAND help)\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage or parse error, 2 the kernel or system refused,\n"
@@ -278,13 +280,14 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, c, ret;
 
 	/* "+": the options before the command; the command reads its own */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+hjpv", lopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+hjpvw:", lopts, NULL)) != -1) {
 		switch (o) {
 		case 'v':
 			verbose = true;
@@ -294,6 +297,11 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			json_pretty = true;
+			break;
+		case 'w':
+			/* prints "'X' is not a number in 0..3600" */
+			if (parse_uint(optarg, 0, 3600, &lock_wait))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			help_for(NULL, stdout);

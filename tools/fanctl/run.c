@@ -134,18 +134,24 @@ int fanctl_lock(void)
 		return -e;
 	}
 	holder = fstat(fd, &st) ? 0 : lock_holder(&st);
+	if (!lock_wait) {
+		err_msg("another fanctl (pid %d) holds the lock on %s: not waiting (-w 0)",
+			holder, FANCTL_RUNDIR);
+		close(fd);
+		return -EWOULDBLOCK;
+	}
 	verbose_msg("waiting for another fanctl (pid %d) to finish", holder);
 	/* no SA_RESTART: the alarm interrupts flock() */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old);
-	alarm(FANCTL_LOCK_WAIT);
+	alarm(lock_wait);
 	e = flock(fd, LOCK_EX) ? errno : 0;
 	alarm(0);
 	sigaction(SIGALRM, &old, NULL);
 	if (e) {
 		if (e == EINTR)
 			err_msg("another fanctl (pid %d) has held the lock on %s for %d s: giving up",
-				holder ? holder : lock_holder(&st), FANCTL_RUNDIR, FANCTL_LOCK_WAIT);
+				holder ? holder : lock_holder(&st), FANCTL_RUNDIR, lock_wait);
 		else
 			err_msg("cannot lock %s: %s", FANCTL_RUNDIR, strerror(e));
 		close(fd);

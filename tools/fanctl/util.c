@@ -10,6 +10,7 @@
 const char *progname = "fanctl";
 bool verbose;
 bool json_output, json_pretty;
+unsigned int lock_wait = FANCTL_LOCK_WAIT;
 bool msg_quiet;
 const char *err_ctx;
 FILE *msg_file;
