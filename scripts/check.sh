@@ -19,7 +19,8 @@
 # (scripts/kernel-chroot.sh, cached in /var/cache/fan-chroots).  The
 # tiers: FAN_FULL_KERNELS (default: the newest installed one) and the
 # debug kernel run every test, the other kernels the core
-# (CORE_TESTS in selftests/Makefile), the veth underlay the tests where
+# (CORE_TESTS in selftests/Makefile) and the other installed (LTS) one
+# the container engines too (ENGINE_TESTS), the veth underlay the tests where
 # the kind of underlay matters (VETH_TESTS) on the newest installed
 # kernel; the RDMA test (two VMs, selftests/rdma)
 # runs on the installed kernels.
@@ -163,6 +164,7 @@ ul_list=list_veth
 [ -z "${FAN_ALL_UNDERLAYS:-}" ] || ul_list=list_underlay
 ul_tests=${FAN_TESTS:-$(make -s -C selftests $ul_list | tr '\n' ' ')}
 core_tests=${FAN_TESTS:-$(make -s -C selftests list_core | tr '\n' ' ')}
+engine_tests=${FAN_TESTS:-$(make -s -C selftests list_engines | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 [ "$debug_tests" != all ] || debug_tests=$suite
 # Longest first, so that the VMs sharing the list end close together:
@@ -203,7 +205,10 @@ first=1
 for ul in $underlays; do
 	for k in $kvers $chroot_kvers; do
 		if [ -n "$first" ]; then
+			# The installed kernels are the LTS ones: the container
+			# engines run on both.
 			tier=core
+			[ -n "${kimg_of[$k]:-}" ] || tier=core+engines
 			[[ $full != *" $k "* ]] || tier=all
 		else
 			[ "$k" = "$newest" ] || [ -n "${FAN_ALL_UNDERLAYS:-}" ] || continue
@@ -240,6 +245,7 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 	case $3 in
 	all) tests=$all_tests ;;
 	core) tests=$core_tests ;;
+	core+engines) tests="$core_tests $engine_tests" ;;
 	debug:*)
 		# shellcheck source=/dev/null
 		. "$(scripts/debug-kernel.sh --env-file)"
@@ -424,6 +430,7 @@ for r in "${runs[@]}"; do
 		case $3 in
 		all) planned=$(wc -w <<< "$all_tests") ;;
 		core) planned=$(wc -w <<< "$core_tests") ;;
+		core+engines) planned=$(wc -w <<< "$core_tests $engine_tests") ;;
 		rdma) planned=0 ;;	# its verdict line is written whatever happens
 		*) planned=$(wc -w <<< "$ul_tests") ;;
 		esac
