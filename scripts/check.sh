@@ -147,9 +147,8 @@ done
 # hosts sit on the underlay (the rest build their own fabric and would
 # repeat themselves).  The debug kernel takes 4-9x as long as Debian's
 # per test, so DEBUG_VMS VMs share its list: each claims the next test no
-# other has taken (run_tests.sh, FAN_TEST_CLAIMS).  The first starts at
-# once beside the Debian runs, which go one after the other; the others
-# join when a slot frees, and all of them end close together.
+# other has taken (run_tests.sh, FAN_TEST_CLAIMS).  They start first,
+# the Debian runs (longest first) take each slot a debug VM frees.
 # FAN_VM_JOBS at once, one per host CPU: a VM keeps a host CPU busy (one
 # thread runs both vCPUs).  Measured on two CPUs, the same tests in three
 # VMs at once took 18% (Debian's kernel) to 24% (the debug kernel) more
@@ -189,11 +188,27 @@ for e in $by_time; do
 	[[ " $debug_tests " != *" ${e%:*} "* ]] || ordered+=("${e%:*}")
 done
 debug_tests=${ordered[*]}
+# The tests of fan.ko itself (KMEMLEAK_TESTS) go to the first debug VM,
+# which has kmemleak on; the others boot with kmemleak=off and
+# no_debug_objects (half the time under TCG for process-heavy tests:
+# kmemleak tracks each of their allocations) and take the rest, as the
+# first does once it is done with its own.
+kml=" $(make -s -C selftests list_kmemleak | tr '\n' ' ') "
+debug_kml=() debug_rest=()
+for t in "${ordered[@]}"; do
+	if [[ $kml == *" $t "* ]]; then debug_kml+=("$t"); else debug_rest+=("$t"); fi
+done
 claims=$out/claims-debug
 debug_vms=${DEBUG_VMS:-2}
 jobs=${FAN_VM_JOBS:-$(nproc)}
 runs=()
-[ -z "$debug" ] || [ "$debug_vms" -lt 1 ] || runs+=("$debug ib debug:1 $debug-ib-1")
+# The debug VMs first: the longest runs.
+for ((i = 1; i <= debug_vms; i++)); do
+	[ -n "$debug" ] || break
+	# one with nothing of its own to take would only boot
+	[ "$i" = 1 ] || [ ${#debug_rest[@]} -gt 0 ] || break
+	runs+=("$debug ib debug:$i $debug-ib-$i")
+done
 # The first underlay (the emulated IPoIB) runs everything on the full
 # kernels and the core on the others; the other underlays only the
 # tests where the kind of underlay matters, on the newest installed
@@ -202,6 +217,7 @@ runs=()
 newest=$(echo "$kvers" | awk '{ print $NF }')
 full=" ${FAN_FULL_KERNELS:-$newest} "
 first=1
+later=()
 for ul in $underlays; do
 	for k in $kvers $chroot_kvers; do
 		if [ -n "$first" ]; then
@@ -214,10 +230,16 @@ for ul in $underlays; do
 			[ "$k" = "$newest" ] || [ -n "${FAN_ALL_UNDERLAYS:-}" ] || continue
 			tier=underlay
 		fi
-		runs+=("$k $ul $tier $k-$ul")
+		# longest first: the full runs before the others
+		if [ "$tier" = all ]; then
+			runs+=("$k $ul $tier $k-$ul")
+		else
+			later+=("$k $ul $tier $k-$ul")
+		fi
 	done
 	first=
 done
+runs+=("${later[@]}")
 # RDMA beside the fan (selftests/rdma): two VMs on one wire, each a fan
 # host with soft-RoCE, on both LTS kernels.  Not on the debug kernel:
 # two debug VMs at once for one test do not fit the hour.  The pair
@@ -230,16 +252,13 @@ if [ "$rdma" != 0 ]; then
 		runs+=("$k eth rdma $k-rdma")
 	done
 fi
-for ((i = 2; i <= debug_vms; i++)); do
-	[ -z "$debug" ] || runs+=("$debug ib debug:$i $debug-ib-$i")
-done
 # A fresh claims directory, and no debug logs of an earlier run with more VMs.
 rm -rf "$claims" "$out/ktap-$debug-ib-"*.log*
 mkdir -p "$claims"
 
 vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 {
-	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$4.log kopts=() t=2400
+	local k=$1 ul=$2 tests=$ul_tests log=$out/ktap-$4.log kopts=() t=2400 kmemleak_off=
 	[ -z "${kimg_of[$k]:-}" ] ||
 		kopts=(--kernel-image "${kimg_of[$k]}" --moddir "${kmoddir_of[$k]}")
 	case $3 in
@@ -249,12 +268,17 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 	debug:*)
 		# shellcheck source=/dev/null
 		. "$(scripts/debug-kernel.sh --env-file)"
-		tests=$debug_tests
 		# KASAN and lockdep make it several times slower: a shorter
 		# changelink race (the netlink fuzz sends its 500 requests
 		# however long they take).
 		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
 		       -e FAN_RACE_TIME=5 -e FAN_TEST_CLAIMS="$claims")
+		if [ "$3" = debug:1 ]; then
+			tests="${debug_kml[*]} ${debug_rest[*]}"
+		else
+			tests=${debug_rest[*]}
+			kmemleak_off="kmemleak=off no_debug_objects"
+		fi
 		# On a slow two-core machine the first debug VM ran for 2,040 s
 		# (the second joined after the Debian runs, at 1,380 s, and
 		# both ended at 2,094 s); the timeout is for a hung VM.
@@ -290,6 +314,7 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 		return 0
 	fi
 	# shellcheck disable=SC2086
+	FAN_VM_APPEND="${FAN_VM_APPEND:-} $kmemleak_off" \
 	selftests/vm/run-vm.sh -k "$k" "${kopts[@]}" --timeout "$t" \
 		--dmesg "$out/dmesg-$4.log" -e FAN_UNDERLAY="$ul" -- \
 		selftests/run_tests.sh $tests \
@@ -405,7 +430,7 @@ for r in "${runs[@]}"; do
 	log=$out/ktap-$4.log
 	rc=$(cat "$log.rc" 2>/dev/null || echo 125)
 	echo "== selftests on $k, underlay $ul ($3)"
-	grep -E '^(not )?ok |^# (not )?ok |^(# )?# slowest: |^# Totals|^run-vm|^# kmemleak' "$log"
+	grep -E '^(not )?ok |^# (not )?ok |^(# )?# slowest: |^# Totals|^run-vm|^# kmemleak|^# [a-z0-9_]+\.sh: exit ' "$log"
 	# Subtests of each test file, then the per-file verdicts that
 	# failed (a file that dies early has no subtests to show it).
 	s_pass=$(grep -E '^# ok [0-9]+ ' "$log" | grep -cv ' # SKIP')

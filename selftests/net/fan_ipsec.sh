@@ -168,7 +168,10 @@ headroom()
 	grep -qx pskb_expand_head $T/available_filter_functions 2> /dev/null ||
 		{ echo "pskb_expand_head cannot be traced (no function tracer)"; return 1; }
 	cleanup_add "echo nop > $T/current_tracer; echo > $T/set_ftrace_filter"
-	ns_exec c2 timeout $((60 * FAN_SLOW)) socat -u UDP-RECV:5000 /dev/null &
+	# ip netns exec execs timeout, which passes the kill below on to
+	# socat; no output, so this subtest's $(...) does not wait for it.
+	ip netns exec "$NS_PREFIX-c2" timeout $((60 * FAN_SLOW)) \
+		socat -u UDP-RECV:5000 /dev/null > /dev/null 2>&1 &
 	pid=$!
 	s0=$(sa h1 "$H1" "$H2" packets) || return 1
 	echo pskb_expand_head > $T/set_ftrace_filter &&

@@ -223,13 +223,16 @@ snapshot()	# HOST
 	# for the rest: every process costs under TCG (fanctl_errors and
 	# fanctl_rollback take ~60 snapshots).  ifindexes dropped, lines
 	# sorted: a device deleted and made again is the same state.
+	# No operstate: linkwatch sets it up to a second after the carrier
+	# (an empty bridge goes UNKNOWN -> DOWN on its own; the flags keep
+	# NO-CARRIER and UP, which are set at once).
 	ip netns exec "$1" sh -c '
 		printf "link show\naddr show\nroute show table all\n" |
 			ip -4 -o -batch -
 		nft list ruleset 2>/dev/null
 		read -r f < /proc/sys/net/ipv4/ip_forward; echo "$f"
 		for f in /run/fanctl/*/* /run/fanctl/*; do [ -e "$f" ] && echo "${f#/run/fanctl/}"; done' |
-		sed -E 's/^[0-9]+: //' | sort
+		sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /' | sort
 }
 
 nothing_left()	# HOST

@@ -49,7 +49,7 @@ if [ "${FAN_VM_SELFTEST_SPLAT:-0}" = 1 ]; then
 	echo "WARNING: fan-vm splat self-test (FAN_VM_SELFTEST_SPLAT=1)" > /dev/kmsg
 fi
 
-if [ -w /sys/kernel/debug/kmemleak ]; then
+if [ -w /sys/kernel/debug/kmemleak ] && ! grep -qw kmemleak=off /proc/cmdline; then
 	# Two scans: a fresh leak is only reported once it stayed
 	# unreferenced.  run_tests.sh has just done them (20 s on the debug
 	# kernel); its report is still there to read.
