@@ -166,20 +166,25 @@ core_tests=${FAN_TESTS:-$(make -s -C selftests list_core | tr '\n' ' ')}
 engine_tests=${FAN_TESTS:-$(make -s -C selftests list_engines | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 [ "$debug_tests" != all ] || debug_tests=$suite
-# Longest first, so that the VMs sharing the list end close together:
-# the debug kernel's seconds per test in a rehearsal (2026-11-30, two VMs
-# on two CPUs; fan_churn.sh runs for a set time).  A test not listed here
-# goes first.
-by_time="fanctl_docker.sh:369 fan_churn.sh:332 fan_direct.sh:240 fan_pmtu.sh:162
-	fan_teardown.sh:145 fanctl_errors.sh:140 ipoib_fan.sh:116
-	fanctl_updown.sh:113 fan_nlfuzz.sh:108 fan_basic.sh:106
-	ipoib_emu_basic.sh:103 fan_ipsec.sh:101 fan_drops.sh:100
-	fanctl_rollback.sh:94 fan_validate.sh:86 fan_ipip_coexist.sh:81
-	fan_mtu.sh:65 fanctl_nat_dhcp.sh:64 fanctl_notrack.sh:40 ipoib_emu_config.sh:52
-	fanctl_mode.sh:60 fanctl_config.sh:47 fan_hostile.sh:47 fanctl_cni.sh:46
-	fanctl_ifupdown.sh:46 fanctl_busy.sh:60 fan_regfail.sh:60 fan_netns_exit.sh:50
-	fan_vti.sh:40 fan_bcast.sh:40 fan_iproute2.sh:45 fanctl_podman.sh:335 fan_txerr.sh:20 vm_smoke.sh:26
-	fanctl_incus.sh:700 fan_iproute2_suites.sh:250"
+# Longest first, so that the VMs sharing a list end close together:
+# the debug kernel's seconds per test in a rehearsal (2026-12-07, two VMs
+# on two CPUs, kmemleak on for KMEMLEAK_TESTS; fan_churn.sh runs for a
+# set time).  A test not listed here goes first.
+by_time="fan_churn.sh:336 fan_direct.sh:253 fanctl_mode.sh:170
+	fanctl_incus.sh:169 fanctl_docker.sh:149 fanctl_podman.sh:141
+	fan_teardown.sh:134 fan_regfail.sh:127 fan_drops.sh:121
+	fan_pmtu.sh:120 fanctl_nat_dhcp.sh:116 fanctl_lock.sh:113
+	fan_srcaddr.sh:111 fanctl_ubuntu.sh:107 fan_validate.sh:106
+	ipoib_emu_basic.sh:104 ipoib_fan.sh:103 fanctl_errors.sh:99
+	fan_ipsec.sh:94 fan_nlfuzz.sh:92 fan_basic.sh:85
+	fan_iproute2_suites.sh:83 fan_iproute2.sh:80 fan_mtu.sh:79
+	fan_outer.sh:73 fan_ipip_coexist.sh:73 fan_vti.sh:66
+	fan_netns_exit.sh:64 fanctl_rollback.sh:63 fanctl_notrack.sh:62
+	fanctl_shared.sh:60 fanctl_busy.sh:58 fanctl_updown.sh:57
+	fanctl_ifupdown.sh:53 fan_hostile.sh:52 fan_bcast.sh:49
+	ipoib_emu_config.sh:43 fanctl_sync.sh:42 fan_txerr.sh:41
+	fanctl_record.sh:36 fanctl_config.sh:35 fanctl_cni.sh:31
+	fanctl_bridge_mac.sh:31 vm_smoke.sh:14"
 declare -A known=()
 for e in $by_time; do known[${e%:*}]=1; done
 ordered=()
@@ -188,11 +193,10 @@ for e in $by_time; do
 	[[ " $debug_tests " != *" ${e%:*} "* ]] || ordered+=("${e%:*}")
 done
 debug_tests=${ordered[*]}
-# The tests of fan.ko itself (KMEMLEAK_TESTS) go to the first debug VM,
-# which has kmemleak on; the others boot with kmemleak=off and
-# no_debug_objects (half the time under TCG for process-heavy tests:
-# kmemleak tracks each of their allocations) and take the rest, as the
-# first does once it is done with its own.
+# KMEMLEAK_TESTS go to the first debug VM, which has kmemleak on; the
+# others boot with kmemleak=off (half the time under TCG for
+# process-heavy tests: kmemleak tracks each of their allocations) and
+# share the rest.
 kml=" $(make -s -C selftests list_kmemleak | tr '\n' ' ') "
 debug_kml=() debug_rest=()
 for t in "${ordered[@]}"; do
@@ -270,14 +274,21 @@ vm_run()	# KVER UNDERLAY TESTSET LOGNAME: one VM, KTAP in LOG, rc in LOG.rc
 		. "$(scripts/debug-kernel.sh --env-file)"
 		# KASAN and lockdep make it several times slower: a shorter
 		# changelink race (the netlink fuzz sends its 500 requests
-		# however long they take).
+		# however long they take), two churn rounds instead of three
+		# (a guest still goes each way: its device deleted in the
+		# loop, its namespace after it; a round takes a minute).
 		kopts=(--kernel-image "$KIMG" --moddir "$KMODDIR"
-		       -e FAN_RACE_TIME=5 -e FAN_TEST_CLAIMS="$claims")
-		if [ "$3" = debug:1 ]; then
+		       -e FAN_RACE_TIME=5 -e FAN_CHURN_ROUNDS=2
+		       -e FAN_TEST_CLAIMS="$claims")
+		if [ "$3" = debug:1 ] && { [ "$debug_vms" -lt 2 ] || [ ${#debug_rest[@]} -eq 0 ]; }; then
 			tests="${debug_kml[*]} ${debug_rest[*]}"
+		elif [ "$3" = debug:1 ]; then
+			# Not the others' tests: with kmemleak on they take
+			# twice as long, and a Debian run can use the slot.
+			tests=${debug_kml[*]}
 		else
 			tests=${debug_rest[*]}
-			kmemleak_off="kmemleak=off no_debug_objects"
+			kmemleak_off=kmemleak=off
 		fi
 		# On a slow two-core machine the first debug VM ran for 2,040 s
 		# (the second joined after the Debian runs, at 1,380 s, and

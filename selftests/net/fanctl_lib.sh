@@ -223,16 +223,18 @@ snapshot()	# HOST
 	# for the rest: every process costs under TCG (fanctl_errors and
 	# fanctl_rollback take ~60 snapshots).  ifindexes dropped, lines
 	# sorted: a device deleted and made again is the same state.
-	# No operstate: linkwatch sets it up to a second after the carrier
-	# (an empty bridge goes UNKNOWN -> DOWN on its own; the flags keep
-	# NO-CARRIER and UP, which are set at once).
+	# No carrier and no operstate: an empty bridge loses its carrier
+	# on its own some time after it came up (6.1: after the first
+	# snapshot), linkwatch sets the operstate up to a second after
+	# that, and routes through it show "linkdown": fanctl sets none
+	# of them.
 	ip netns exec "$1" sh -c '
 		printf "link show\naddr show\nroute show table all\n" |
 			ip -4 -o -batch -
 		nft list ruleset 2>/dev/null
 		read -r f < /proc/sys/net/ipv4/ip_forward; echo "$f"
 		for f in /run/fanctl/*/* /run/fanctl/*; do [ -e "$f" ] && echo "${f#/run/fanctl/}"; done' |
-		sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /' | sort
+		sed -E 's/^[0-9]+: //; s/ state [A-Z]+ / /; s/NO-CARRIER,//; s/ linkdown//' | sort
 }
 
 nothing_left()	# HOST
