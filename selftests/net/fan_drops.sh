@@ -231,7 +231,7 @@ same_counters()
 {
 	local e j x w
 	e=$(ns_exec h1 ethtool -S ftun0 | awk 'NR > 1 { sub(":$", "", $1); print $1, $2 }' | sort)
-	j=$(ns_exec h1 "$FANCTL" show --json | jq -r '.devices[] | select(.name == "ftun0") |
+	j=$(ns_exec h1 "$FANCTL" show --json | jq -r '.devices[] | select(.ifname == "ftun0") |
 		.drops | to_entries[] | "\(.key) \(.value)"' | sort)
 	x=$(ns_exec h1 python3 "$FAN_NL" get ftun0 | grep -E '^(rx|tx|err)_' | sort)
 	w=$(expected | sort)

@@ -223,11 +223,13 @@ snapshot()	# HOST
 	# for the rest: every process costs under TCG (fanctl_errors and
 	# fanctl_rollback take ~60 snapshots).  ifindexes dropped, lines
 	# sorted: a device deleted and made again is the same state.
-	# No carrier and no operstate: an empty bridge loses its carrier
-	# on its own some time after it came up (6.1: after the first
-	# snapshot), linkwatch sets the operstate up to a second after
-	# that, and routes through it show "linkdown": fanctl sets none
-	# of them.
+	# No operstate: linkwatch sets it up to a second after the carrier
+	# (an empty bridge goes UNKNOWN -> DOWN on its own), and with it
+	# what follows from it: the flag NO-CARRIER (ip's word for UP but
+	# not RUNNING, and RUNNING is operstate's) and routes' "linkdown"
+	# (set on linkwatch's NETDEV_CHANGE).  The carrier itself stays:
+	# LOWER_UP is set at once.  (fanctl_rollback on 6.1 saw an empty
+	# bridge made by the up before its first snapshot go NO-CARRIER.)
 	ip netns exec "$1" sh -c '
 		printf "link show\naddr show\nroute show table all\n" |
 			ip -4 -o -batch -

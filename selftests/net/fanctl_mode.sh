@@ -498,16 +498,16 @@ test_direct_mixed()
 		([.fans[] | {bridge, mode, mtu, device}] | sort_by(.bridge) ==
 		 [{"bridge": "fan-100-65-0", "mode": "direct", "mtu": $m, "device": "ftun1"},
 		  {"bridge": "fan-250-3-4", "mode": "ipip", "mtu": ($m - 20), "device": "ftun0"}]) and
-		([.devices[] | {name, mtu, modes: [.maps[].mode]}] | sort_by(.name) ==
-		 [{"name": "ftun0", "mtu": ($m - 20), "modes": ["ipip"]},
-		  {"name": "ftun1", "mtu": $m, "modes": ["direct"]}])' || return 1
+		([.devices[] | {ifname, mtu, modes: [.maps[].mode]}] | sort_by(.ifname) ==
+		 [{"ifname": "ftun0", "mtu": ($m - 20), "modes": ["ipip"]},
+		  {"ifname": "ftun1", "mtu": $m, "modes": ["direct"]}])' || return 1
 	# a second direct map joins ftun1
 	expect_rc 0 f1 up 240.0.0.0/8 ib0/16 mode direct no-nat || return 1
-	jqf '.devices | length == 2 and (map(select(.name == "ftun1")) | .[0].maps | length == 2)' ||
+	jqf '.devices | length == 2 and (map(select(.ifname == "ftun1")) | .[0].maps | length == 2)' ||
 		return 1
 	expect_rc 0 f1 down 100.64.0.0/10 ib0/24 || return 1
 	expect_rc 0 f1 down 240.0.0.0/8 ib0/16 || return 1
-	jqf '.devices | length == 1 and .[0].name == "ftun0"' || return 1
+	jqf '.devices | length == 1 and .[0].ifname == "ftun0"' || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1"
 }

@@ -64,6 +64,18 @@ test_up_after_rollback()
 	nothing_left "$H1"
 }
 
+# up's plan is STEPS, in this order: "fanctl -v up" names each step as it
+# runs it (so every step above was made to fail, and none is missing)
+test_steps_in_order()
+{
+	local got
+	expect_rc 0 f1 -v up $OV ib0/16 dhcp notrack || return 1
+	got=$(echo "$out" | sed -n 's/^fanctl: step //p' | tr '\n' ' ')
+	[ "$got" = "$STEPS " ] || fail "steps: '$got', not '$STEPS': $out" || return 1
+	expect_rc 0 f1 down $OV ib0/16 || return 1
+	nothing_left "$H1"
+}
+
 # The installed binary has no fault injection: FANCTL_FAIL_AT is ignored.
 test_no_injection_installed()
 {
@@ -86,6 +98,7 @@ TESTS="
 rollback_fresh test_rollback_fresh
 rollback_second_map test_rollback_second_map
 up_after_rollback test_up_after_rollback
+steps_in_order test_steps_in_order
 no_injection_installed test_no_injection_installed
 "
 fanctl_main

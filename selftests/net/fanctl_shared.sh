@@ -19,7 +19,7 @@ BR1B=fan-250-3-5
 NL=$top/selftests/net/fan_nl.py
 
 route_of() { h1 ip -4 route show "$OV" | sed 's/ *$//'; }
-maps_of() { f1 show --json | jq -c '[.devices[] | {name, maps: [.maps[].overlay]}]'; }
+maps_of() { f1 show --json | jq -c '[.devices[] | {ifname, maps: [.maps[].overlay]}]'; }
 
 test_shared_map()
 {
@@ -28,7 +28,7 @@ test_shared_map()
 	expect_rc 0 f1 up $OV $A1B/16 || return 1
 	expect_rc 0 f2 up $OV ib0/16 || return 1
 	maps_of
-	[ "$(maps_of)" = '[{"name":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
+	[ "$(maps_of)" = '[{"ifname":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
 		fail "not one device with one map" || return 1
 	route_of
 	container "$H1" c1 $BR1 250.3.4.10/24 250.3.4.1 || return 1
@@ -46,7 +46,7 @@ test_shared_map()
 	expect_rc 0 f1 down $OV $A1B/16 || return 1
 	if h1 ip link show $BR1B 2>/dev/null; then fail "$BR1B kept"; return 1; fi
 	if h1 nft list table ip fanctl | grep -q "250.3.5.0/24"; then fail "its NAT rule kept"; return 1; fi
-	[ "$(maps_of)" = '[{"name":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
+	[ "$(maps_of)" = '[{"ifname":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
 		fail "the other fan's device or map went: $(maps_of)" || return 1
 	[ "$(route_of)" = "$OV dev ftun0 proto 250 scope link src 250.3.4.1" ] ||
 		fail "route: $(route_of)" || return 1
@@ -58,7 +58,7 @@ test_shared_map()
 	expect_rc 0 f1 down $OV $A1/16 || return 1
 	[ "$(route_of)" = "$OV dev ftun0 proto 250 scope link src 250.3.5.1" ] ||
 		fail "route not handed to $BR1B: '$(route_of)'" || return 1
-	[ "$(maps_of)" = '[{"name":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
+	[ "$(maps_of)" = '[{"ifname":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
 		fail "device or map went: $(maps_of)" || return 1
 	h1 ip -o addr show dev $BR1B | grep -q "250.3.5.1/24" || fail "$BR1B lost its address" || return 1
 	# control: the last fan of the map takes device, map and route
@@ -79,10 +79,10 @@ test_foreign_device()
 	expect_rc 0 f1 up $OV ib0/16 || return 1
 	# fanctl made its own device rather than adding the map to ftun9
 	maps_of
-	[ "$(maps_of)" = '[{"name":"ftun9","maps":["240.0.0.0/8"]},{"name":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
+	[ "$(maps_of)" = '[{"ifname":"ftun9","maps":["240.0.0.0/8"]},{"ifname":"ftun0","maps":["250.0.0.0/8"]}]' ] ||
 		fail "devices: $(maps_of)" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
-	[ "$(maps_of)" = '[{"name":"ftun9","maps":["240.0.0.0/8"]}]' ] ||
+	[ "$(maps_of)" = '[{"ifname":"ftun9","maps":["240.0.0.0/8"]}]' ] ||
 		fail "down touched ftun9: $(maps_of)" || return 1
 	# ftun9 with the very map: up refuses, and changes nothing
 	h1 python3 "$NL" change ftun9 add 250.0.0.0/8 10.7.0.0/16 || return 1
@@ -98,12 +98,12 @@ test_foreign_device()
 	echo "$out"
 	echo "$out" | grep -qF "$OV over ib0/16 is not up" || fail "message: $out" || return 1
 	expect_rc 0 f1 down -e || return 1
-	[ "$(maps_of)" = '[{"name":"ftun9","maps":["240.0.0.0/8","250.0.0.0/8"]}]' ] ||
+	[ "$(maps_of)" = '[{"ifname":"ftun9","maps":["240.0.0.0/8","250.0.0.0/8"]}]' ] ||
 		fail "down or down -e touched ftun9: $(maps_of)" || return 1
 	# control: without ftun9, the same up works
 	h1 ip link del ftun9 || return 1
 	expect_rc 0 f1 up $OV ib0/16 || return 1
-	[ "$(maps_of)" = '[{"name":"ftun0","maps":["250.0.0.0/8"]}]' ] || fail "$(maps_of)" || return 1
+	[ "$(maps_of)" = '[{"ifname":"ftun0","maps":["250.0.0.0/8"]}]' ] || fail "$(maps_of)" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1"
 }

@@ -56,18 +56,34 @@ test_show()
 		fail "drops" || return 1
 }
 
+# The keys of show --json, exactly: ip -j's names ("ifname", "local"),
+# "underlay" the map's network in a fan as in a device's maps.
+FAN_KEYS='["address","bridge","device","dhcp","dhcp_running","host_reserve","local",'\
+'"marker_changed","mode","mode_requested","mtu","nat","notrack","overlay","slice","underlay"]'
+DEV_KEYS='["drops","ifindex","ifname","link","maps","mtu","stats","up"]'
+
 test_json()
 {
+	local k
 	expect_rc 0 f1 show --json || return 1
 	echo "$out" | jq -e . >/dev/null || fail "not JSON: $out" || return 1
+	k=$(echo "$out" | jq -c keys)
+	[ "$k" = '["devices","fans"]' ] || fail "top-level keys: $k" || return 1
+	k=$(echo "$out" | jq -c '.fans[0] | keys')
+	[ "$k" = "$FAN_KEYS" ] || fail "fan keys: $k" || return 1
+	k=$(echo "$out" | jq -c '.devices[0] | keys')
+	[ "$k" = "$DEV_KEYS" ] || fail "device keys: $k" || return 1
+	# control: the comparison sees a key too many (the old underlay_net)
+	k=$(echo "$out" | jq -c '.fans[0] + {underlay_net: "10.7.0.0/16"} | keys')
+	[ "$k" != "$FAN_KEYS" ] || fail "the key check misses underlay_net: $k" || return 1
 	echo "$out" | jq -e --arg br $BR1 '.fans | length == 1 and .[0].bridge == $br and
-		.[0].overlay == "250.0.0.0/8" and .[0].underlay == "10.7.3.4/16" and
-		.[0].underlay_net == "10.7.0.0/16" and .[0].slice == "250.3.4.0/24" and
+		.[0].overlay == "250.0.0.0/8" and .[0].underlay == "10.7.0.0/16" and
+		.[0].local == "10.7.3.4" and .[0].slice == "250.3.4.0/24" and
 		.[0].address == "250.3.4.1" and .[0].mtu == 2024 and .[0].device == "ftun0" and
 		.[0].host_reserve == 1 and .[0].nat == true and .[0].dhcp == false and
 		.[0].mode == "ipip" and .[0].mode_requested == "ipip"' >/dev/null ||
 		fail "fans: $out" || return 1
-	echo "$out" | jq -e '.devices | length == 1 and .[0].name == "ftun0" and
+	echo "$out" | jq -e '.devices | length == 1 and .[0].ifname == "ftun0" and
 		.[0].link == "ib0" and .[0].up == true and
 		.[0].maps == [{"overlay": "250.0.0.0/8", "underlay": "10.7.0.0/16", "mode": "ipip"}] and
 		(.[0].stats | has("rx_packets") and has("tx_packets") and has("tx_dropped")) and
@@ -75,6 +91,13 @@ test_json()
 		(.[0].drops | has("err_not_relayed")) and
 		(.[0].drops | has("rx_policy"))' >/dev/null ||
 		fail "devices: $out" || return 1
+	# one shape: the fan's underlay is its map's, as the device has it
+	echo "$out" | jq -e '.fans[0].underlay == .devices[0].maps[0].underlay' >/dev/null ||
+		fail "underlay differs: $out" || return 1
+	# the same keys in ip -j's output
+	k=$(h1 ip -j link show ftun0 | jq -r '.[0] | [.ifname, .ifindex, .link] | @tsv')
+	[ "$k" = "$(echo "$out" | jq -r '.devices[0] | [.ifname, .ifindex, .link] | @tsv')" ] ||
+		fail "ip -j says $k: $out" || return 1
 }
 
 test_map_kernel()
@@ -106,6 +129,14 @@ test_down()
 	container_del "$H1" c1 || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	nothing_left "$H1" || return 1
+	# no fans: the header only (test_show saw the rows under it)
+	expect_rc 0 f1 show || return 1
+	[ "$(echo "$out" | wc -l)" = 1 ] || fail "show with no fans: $out" || return 1
+	echo "$out" | grep -qxE 'BRIDGE +OVERLAY +UNDERLAY +SLICE +MTU +DEVICE +MODE +FLAGS' ||
+		fail "show with no fans: $out" || return 1
+	expect_rc 0 f1 show --json || return 1
+	[ "$(echo "$out" | jq -c .)" = '{"fans":[],"devices":[]}' ] ||
+		fail "show --json with no fans: $out" || return 1
 	# ip_forward stays on
 	# down again: a no-op with a warning
 	expect_rc 0 f1 down $OV ib0/16 || return 1
@@ -143,6 +174,12 @@ test_two_maps()
 	[ "$(h1 ip -d link show | grep -c 'fan ')" = 1 ] || fail "more than one fan device" || return 1
 	f1 show --json | jq -e '.devices[0].maps | length == 2' >/dev/null ||
 		fail "maps: $(f1 show --json)" || return 1
+	# each fan's underlay is its own map's (the two differ), local the same
+	f1 show --json | jq -e '[.fans[] as $f | .devices[0].maps[] |
+		select(.overlay == $f.overlay) | .underlay == $f.underlay] == [true, true] and
+		([.fans[].underlay] | sort == ["10.7.0.0/16", "10.7.3.0/24"]) and
+		([.fans[].local] == ["10.7.3.4", "10.7.3.4"])' >/dev/null ||
+		fail "underlays: $(f1 show --json)" || return 1
 	expect_rc 0 f1 down $OV ib0/16 || return 1
 	f1 show --json | jq -e '.devices[0].maps == [{"overlay": "100.64.0.0/10", "underlay": "10.7.3.0/24", "mode": "ipip"}]' >/dev/null ||
 		fail "after down: $(f1 show --json)" || return 1

@@ -206,9 +206,11 @@ static void show_json(FILE *f, struct fan_state *st, struct row *rows, int n)
 		fprintf(f, "%s\n    {\"bridge\": ", i ? "," : "");
 		json_str(f, r->br->name);
 		fprintf(f, ", \"overlay\": \"%s\"", prefix_str(c->map.overlay, c->map.overlay_len, o));
-		fprintf(f, ", \"underlay\": \"%s\"", prefix_str(c->local, c->map.underlay_len, u));
-		fprintf(f, ", \"underlay_net\": \"%s\"",
-		       prefix_str(c->map.underlay, c->map.underlay_len, o));
+		/* "underlay" is the map's network, as in a device's maps */
+		fprintf(f, ", \"underlay\": \"%s\"",
+			prefix_str(c->map.underlay, c->map.underlay_len, u));
+		/* this host's address on it: ip -j's "local" of a tunnel */
+		fprintf(f, ", \"local\": \"%s\"", ip_str(c->local, a));
 		fprintf(f, ", \"slice\": \"%s\"", prefix_str(c->slice, c->slice_len, u));
 		fprintf(f, ", \"address\": \"%s\"", ip_str(c->bridge_addr, a));
 		fprintf(f, ", \"mtu\": %u, \"device\": ", r->br->mtu);
@@ -236,7 +238,8 @@ static void show_json(FILE *f, struct fan_state *st, struct row *rows, int n)
 
 		if (!l->is_fan)
 			continue;
-		fprintf(f, "%s\n    {\"name\": ", nfan++ ? "," : "");
+		/* the keys of ip -j link: "ifname", "ifindex", "link" */
+		fprintf(f, "%s\n    {\"ifname\": ", nfan++ ? "," : "");
 		json_str(f, l->name);
 		fprintf(f, ", \"ifindex\": %d, \"link\": ", l->ifindex);
 		if (l->fan_link)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fanctl up: bring a fan up.  Every step first checks whether its result is
- * already there (so "up" twice is a no-op and "up" repairs a half-made fan),
- * and records an undo entry for what it changed; on failure the undo list
- * runs backwards, so a failed "up" leaves the system as it found it.
+ * fanctl up: bring a fan up.  Checks first (check_bridge, check_fan), then
+ * the steps of up_plan[] below in order.  Every step first checks whether
+ * its result is already there (so "up" twice is a no-op and "up" repairs a
+ * half-made fan), and records an undo entry for what it changed; on failure
+ * the undo list runs backwards, so a failed "up" leaves the system as it
+ * found it.
  *
  * FANCTL_FAIL_AT=STEP makes step STEP fail, in the test build only
  * (fanctl-test, built with -DFANCTL_FAULT_INJECTION; never installed).
@@ -14,6 +16,65 @@
 
 
 #include "fanctl.h"
+
+/* What up's checks find and its steps make, handed from one to the next. */
+struct up {
+	struct fan_conf *c;
+	struct fan_state *st;
+	const struct fan_record *rec;	/* the record of c->bridge, or NULL */
+	struct fan_map_nl m;		/* the map as the kernel takes it */
+	char alias[256];		/* the bridge's marker: fanctl's spec */
+	char o[PFXSTR_LEN];		/* the overlay, for messages */
+	struct link_info *fan, *br;	/* found by the checks; NULL: to make */
+	struct link_info fan_li, br_li;	/* the fan device and bridge, found or made */
+	bool restore_alias;		/* the bridge's ifalias is not its marker */
+	bool mtu_changed;		/* the MTU of a bridge that was up changed */
+};
+
+static int up_fan(struct up *u);
+static int up_fan_up(struct up *u);
+static int up_bridge(struct up *u);
+static int up_bridge_config(struct up *u);
+static int up_address(struct up *u);
+static int up_bridge_up(struct up *u);
+static int up_route(struct up *u);
+static int up_forward(struct up *u);
+static int up_nat(struct up *u);
+static int up_notrack(struct up *u);
+static int up_dhcp(struct up *u);
+
+/*
+ * The plan of up, in order: each step makes its part or finds it made,
+ * and pushes the undo of what it changed.  The names are FANCTL_FAIL_AT's
+ * (and "fanctl -v up"'s).
+ */
+static const struct up_step {
+	const char *name;
+	int (*run)(struct up *u);
+} up_plan[] = {
+	/* the fan device with the map	undo: delete the device, or the map */
+	{ "fan",		up_fan },
+	/* ... set up			undo: set it down */
+	{ "fan-up",		up_fan_up },
+	/* the bridge			undo: delete it */
+	{ "bridge",		up_bridge },
+	/* its marker and MTU		undo: its old MTU */
+	{ "bridge-config",	up_bridge_config },
+	/* its address, .1 of the slice	undo: delete it */
+	{ "address",		up_address },
+	/* ... set up			undo: set it down */
+	{ "bridge-up",		up_bridge_up },
+	/* the overlay's route		undo: delete it */
+	{ "route",		up_route },
+	/* net.ipv4.ip_forward = 1	undo: 0 */
+	{ "forward",		up_forward },
+	/* masquerade (unless no-nat)	undo: delete the rule */
+	{ "nat",		up_nat },
+	/* notrack rules (if notrack)	undo: delete them */
+	{ "notrack",		up_notrack },
+	/* dnsmasq (if dhcp)		undo: stop it */
+	{ "dhcp",		up_dhcp },
+};
 
 enum undo_kind {
 	UNDO_LINK_DEL,
@@ -159,306 +220,370 @@ static void mode_hint(int err, const struct fan_map_nl *m)
 			map_mode_name(m->mode));
 }
 
-static int do_up(struct fan_conf *c, struct fan_state *st, const struct fan_record *rec,
-		 int *bridge_ifindex)
+/*
+ * Checks first: refuse before changing anything.  The bridge: ours by
+ * its marker; or by the record, if a user or networkd changed its
+ * ifalias: then it is ours still (set again by bridge-config).
+ */
+static int check_bridge(struct up *u)
 {
-	unsigned char mac[6];
-	char alias[256], o[PFXSTR_LEN], name[IFNAMSIZ];
-	struct link_info *fan, *br, li;
-	struct fan_map_nl m;
-	int ret, fan_ifindex, br_ifindex;
-	bool mtu_changed = false, restore_alias = false, dhcp_on;
+	const struct fan_conf *c = u->c;
+	const struct fan_record *rec = u->rec;
+	struct link_info *br = state_by_name(u->st, c->bridge), *other;
 
-	map_from_conf(c, &m);
-	if (spec_format(c, alias, sizeof(alias))) {
-		err_msg("internal error: alias too long");
-		return EXIT_SYSTEM;
-	}
-	prefix_str(c->map.overlay, c->map.overlay_len, o);
-
-	/* Checks first: refuse before changing anything. */
-	br = state_by_name(st, c->bridge);
-	/*
-	 * Our bridge, by its marker; or by the record, if a user or networkd
-	 * changed its ifalias: then it is ours still (set again below).
-	 */
-	if (br && rec && record_bridge(st, rec) == br && strcmp(br->alias, rec->marker)) {
+	if (br && rec && record_bridge(u->st, rec) == br && strcmp(br->alias, rec->marker)) {
 		record_warn_marker(br, rec);
-		if (strcmp(rec->marker, alias)) {
+		if (strcmp(rec->marker, u->alias)) {
 			err_msg("bridge %s is already up as '%s'; run 'fanctl down' first",
 				c->bridge, rec->marker);
-			return EXIT_SYSTEM;
+			return -1;
 		}
 		snprintf(br->alias, sizeof(br->alias), "%s", rec->marker);
 		warn_msg("bridge %s: setting its ifalias back to '%s'", c->bridge, rec->marker);
-		restore_alias = true;
+		u->restore_alias = true;
 	}
 	if (br && (strcmp(br->kind, "bridge") || !is_fanctl_alias(br->alias))) {
 		err_msg("device %s exists and was not made by fanctl; choose another name with 'bridge NAME'",
 			c->bridge);
-		return EXIT_SYSTEM;
+		return -1;
 	}
-	if (br && strcmp(br->alias, alias)) {
+	if (br && strcmp(br->alias, u->alias)) {
 		err_msg("bridge %s is already up as '%s'; run 'fanctl down' first", c->bridge,
 			br->alias);
-		return EXIT_SYSTEM;
+		return -1;
 	}
-	{
-		struct link_info *other = state_bridge_for(st, c->map.overlay, c->map.overlay_len,
-							   c->local, c->map.underlay_len, NULL);
+	other = state_bridge_for(u->st, c->map.overlay, c->map.overlay_len, c->local,
+				 c->map.underlay_len, NULL);
+	if (other && other != br) {
+		err_msg("fan %s over %s is already up on bridge %s", u->o, c->ul_ifname,
+			other->name);
+		return -1;
+	}
+	u->br = br;
+	return 0;
+}
 
-		if (other && other != br) {
-			err_msg("fan %s over %s is already up on bridge %s", o, c->ul_ifname,
-				other->name);
-			return EXIT_SYSTEM;
-		}
-	}
-	/*
-	 * The device that has the map already, else the one for the map's
-	 * mode (one per underlay device and mode, see state_fan_for_link).
-	 */
-	fan = state_fan_with_map(st, &m);
+/*
+ * The fan device: the one that has the map already, else the one for the
+ * map's mode (one per underlay device and mode, see state_fan_for_link).
+ */
+static int check_fan(struct up *u)
+{
+	const struct fan_conf *c = u->c;
+	struct link_info *fan = state_fan_with_map(u->st, &u->m);
+
 	if (fan && !fan_is_mine(fan)) {
 		/* someone else's device: neither adopted nor doubled */
 		err_msg("map %s over %s is on %s, which fanctl did not make; delete that map first",
-			o, c->ul_ifname, fan->name);
-		return EXIT_SYSTEM;
+			u->o, c->ul_ifname, fan->name);
+		return -1;
 	}
 	if (fan && (int)fan->fan_link == c->ul_ifindex) {
-		const struct fan_map_nl *have = fan_find_map(fan, &m);
+		const struct fan_map_nl *have = fan_find_map(fan, &u->m);
 
 		/* the map is there, reaching hosts another way (auto changed its mind?) */
-		if (have->mode != m.mode) {
-			err_msg("map %s is up on %s in mode %s, not %s; run 'fanctl down' first", o,
-				fan->name, map_mode_name(have->mode), map_mode_name(m.mode));
-			return EXIT_SYSTEM;
+		if (have->mode != u->m.mode) {
+			err_msg("map %s is up on %s in mode %s, not %s; run 'fanctl down' first",
+				u->o, fan->name, map_mode_name(have->mode),
+				map_mode_name(u->m.mode));
+			return -1;
 		}
 	} else {
-		fan = state_fan_for_link(st, c->ul_ifindex, m.mode);
+		fan = state_fan_for_link(u->st, c->ul_ifindex, u->m.mode);
 	}
+	u->fan = fan;
+	return 0;
+}
 
-	/* fan device and map */
-	if (step("fan"))
-		return EXIT_SYSTEM;
-	if (!fan) {
-		state_free_fan_name(st, name);
-		ret = fan_create(name, (uint32_t)c->ul_ifindex, &m);
-		if (ret < 0) {
-			nl_perror(ret, "cannot create fan device %s", name);
-			fan_kind_hint(ret);
-			mode_hint(ret, &m);
-			return EXIT_SYSTEM;
-		}
-		ret = link_get(0, name, &li);
-		if (ret < 0) {
-			nl_perror(ret, "cannot find new fan device %s", name);
-			return EXIT_SYSTEM;
-		}
-		fan_ifindex = li.ifindex;
-		push(UNDO_LINK_DEL, fan_ifindex, 0, NULL);
-		ret = link_set_alias_mtu(fan_ifindex, FANCTL_ALIAS, 0);
-		if (ret < 0) {
-			nl_perror(ret, "cannot set the alias of %s", name);
-			return EXIT_SYSTEM;
-		}
-		ret = link_set_no_ipv6_ll(fan_ifindex);
-		if (ret < 0) {
-			nl_perror(ret, "cannot turn off IPv6 link-local on %s", name);
-			return EXIT_SYSTEM;
-		}
-		verbose_msg("created %s", name);
-	} else {
-		fan_ifindex = fan->ifindex;
-		li = *fan;
-		if (!fan_has_map(fan, &m)) {
-			ret = fan_map_change(fan_ifindex, &m, true);
-			if (ret < 0) {
-				nl_perror(ret, "cannot add map %s to %s", o, fan->name);
-				mode_hint(ret, &m);
-				return EXIT_SYSTEM;
-			}
-			push(UNDO_MAP_DEL, fan_ifindex, 0, &m);
-			verbose_msg("added map %s to %s", o, fan->name);
-		}
-	}
-	if (step("fan-up"))
-		return EXIT_SYSTEM;
-	if (!(li.flags & IFF_UP)) {
-		ret = link_set_up(fan_ifindex, true);
-		if (ret < 0) {
-			nl_perror(ret, "cannot bring %s up", li.name);
-			return EXIT_SYSTEM;
-		}
-		push(UNDO_LINK_DOWN, fan_ifindex, 0, NULL);
-	}
+/* The fan device with the map: a new device, or the map added to ours. */
+static int up_fan(struct up *u)
+{
+	char name[IFNAMSIZ];
+	int ret;
 
-	/* bridge */
-	if (step("bridge"))
-		return EXIT_SYSTEM;
-	if (!br) {
-		/*
-		 * The MTU is set below, not at creation: only a change of
-		 * MTU marks it as the admin's, so that attaching a container's
-		 * 1500-byte veth does not pull the bridge down to 1500.
-		 */
-		bridge_mac(c->bridge_addr, mac);
-		ret = bridge_create(c->bridge, 0, mac);
+	if (u->fan) {
+		u->fan_li = *u->fan;
+		if (fan_has_map(u->fan, &u->m))
+			return 0;
+		ret = fan_map_change(u->fan->ifindex, &u->m, true);
 		if (ret < 0) {
-			nl_perror(ret, "cannot create bridge %s", c->bridge);
-			return EXIT_SYSTEM;
+			nl_perror(ret, "cannot add map %s to %s", u->o, u->fan->name);
+			mode_hint(ret, &u->m);
+			return -1;
 		}
-		ret = link_get(0, c->bridge, &li);
-		if (ret < 0) {
-			nl_perror(ret, "cannot find new bridge %s", c->bridge);
-			return EXIT_SYSTEM;
-		}
-		br_ifindex = li.ifindex;
-		push(UNDO_LINK_DEL, br_ifindex, 0, NULL);
-		verbose_msg("created bridge %s", c->bridge);
-	} else {
-		li = *br;
-		br_ifindex = br->ifindex;
+		push(UNDO_MAP_DEL, u->fan->ifindex, 0, &u->m);
+		verbose_msg("added map %s to %s", u->o, u->fan->name);
+		return 0;
 	}
-	*bridge_ifindex = br_ifindex;
-	if (step("bridge-config"))
-		return EXIT_SYSTEM;
-	if (restore_alias || strcmp(li.alias, alias) || li.mtu != c->mtu) {
-		unsigned int old = li.mtu;
-
-		ret = link_set_alias_mtu(br_ifindex, alias, c->mtu);
-		if (ret < 0) {
-			nl_perror(ret, "cannot set alias and mtu %u of %s", c->mtu, c->bridge);
-			return EXIT_SYSTEM;
-		}
-		if (br) {
-			push(UNDO_MTU, br_ifindex, old, NULL);
-			mtu_changed = old != c->mtu;
-		}
+	state_free_fan_name(u->st, name);
+	ret = fan_create(name, (uint32_t)u->c->ul_ifindex, &u->m);
+	if (ret < 0) {
+		nl_perror(ret, "cannot create fan device %s", name);
+		fan_kind_hint(ret);
+		mode_hint(ret, &u->m);
+		return -1;
 	}
-	if (step("address"))
-		return EXIT_SYSTEM;
-	ret = 0;
-	if (!bridge_has_addr(br_ifindex, c->bridge_addr, c->slice_len, &ret)) {
-		char a[PFXSTR_LEN];
-
-		if (ret < 0) {
-			nl_perror(ret, "cannot list addresses");
-			return EXIT_SYSTEM;
-		}
-		ret = addr_add(br_ifindex, c->bridge_addr, c->slice_len, false);
-		if (ret < 0) {
-			nl_perror(ret, "cannot add address %s to %s",
-				  prefix_str(c->bridge_addr, c->slice_len, a), c->bridge);
-			return EXIT_SYSTEM;
-		}
-		push(UNDO_ADDR_DEL, br_ifindex, 0, NULL);
+	ret = link_get(0, name, &u->fan_li);
+	if (ret < 0) {
+		nl_perror(ret, "cannot find new fan device %s", name);
+		return -1;
 	}
-	if (step("bridge-up"))
-		return EXIT_SYSTEM;
-	if (!(li.flags & IFF_UP)) {
-		ret = link_set_up(br_ifindex, true);
-		if (ret < 0) {
-			nl_perror(ret, "cannot bring %s up", c->bridge);
-			return EXIT_SYSTEM;
-		}
-		push(UNDO_LINK_DOWN, br_ifindex, 0, NULL);
+	push(UNDO_LINK_DEL, u->fan_li.ifindex, 0, NULL);
+	ret = link_set_alias_mtu(u->fan_li.ifindex, FANCTL_ALIAS, 0);
+	if (ret < 0) {
+		nl_perror(ret, "cannot set the alias of %s", name);
+		return -1;
 	}
-
-	/* route to the overlay through the fan device */
-	if (step("route"))
-		return EXIT_SYSTEM;
-	{
-		int oif = 0, found = route_find(c->map.overlay, c->map.overlay_len, &oif);
-
-		if (found < 0) {
-			nl_perror(found, "cannot list routes");
-			return EXIT_SYSTEM;
-		}
-		if (!found || oif != fan_ifindex) {
-			ret = route_change(c->map.overlay, c->map.overlay_len, fan_ifindex,
-					   c->bridge_addr, false);
-			if (ret < 0) {
-				nl_perror(ret, "cannot add route %s", o);
-				if (ret == -EEXIST)
-					err_msg("another route to %s exists", o);
-				return EXIT_SYSTEM;
-			}
-			push(UNDO_ROUTE_DEL, fan_ifindex, 0, NULL);
-		}
+	ret = link_set_no_ipv6_ll(u->fan_li.ifindex);
+	if (ret < 0) {
+		nl_perror(ret, "cannot turn off IPv6 link-local on %s", name);
+		return -1;
 	}
+	verbose_msg("created %s", name);
+	return 0;
+}
 
-	if (step("forward"))
-		return EXIT_SYSTEM;
-	ret = ip_forward_get();
-	if (ret == 0) {
-		ret = ip_forward_set(1);
-		if (ret < 0) {
-			err_msg("cannot enable net.ipv4.ip_forward: %s", strerror(-ret));
-			return EXIT_SYSTEM;
-		}
-		push(UNDO_FORWARD, 0, 0, NULL);
-	} else if (ret < 0) {
-		err_msg("cannot read net.ipv4.ip_forward: %s", strerror(-ret));
-		return EXIT_SYSTEM;
+static int up_fan_up(struct up *u)
+{
+	int ret;
+
+	if (u->fan_li.flags & IFF_UP)
+		return 0;
+	ret = link_set_up(u->fan_li.ifindex, true);
+	if (ret < 0) {
+		nl_perror(ret, "cannot bring %s up", u->fan_li.name);
+		return -1;
 	}
+	push(UNDO_LINK_DOWN, u->fan_li.ifindex, 0, NULL);
+	return 0;
+}
 
-	if (step("nat"))
-		return EXIT_SYSTEM;
-	if (c->spec.opts.nat) {
-		ret = nat_rule_exists(c);
-		if (ret < 0) {
-			err_msg("nftables: cannot list table ip %s: %s", FANCTL_NFT_TABLE,
-				strerror(-ret));
-			return EXIT_SYSTEM;
-		}
-		if (!ret) {
-			if (nat_add(c) < 0)
-				return EXIT_SYSTEM;
-			push(UNDO_NAT, 0, 0, NULL);
-		}
+static int up_bridge(struct up *u)
+{
+	const char *bridge = u->c->bridge;
+	unsigned char mac[6];
+	int ret;
+
+	if (u->br) {
+		u->br_li = *u->br;
+		return 0;
 	}
-
-	/* Only IPIP has outer packets; a direct map's are tracked as routed. */
-	if (step("notrack"))
-		return EXIT_SYSTEM;
-	if (c->spec.opts.notrack && c->mode == FAN_MAP_MODE_IPIP) {
-		ret = notrack_rules_exist(c);
-		if (ret < 0) {
-			err_msg("nftables: cannot list table ip %s: %s", FANCTL_NFT_TABLE,
-				strerror(-ret));
-			return EXIT_SYSTEM;
-		}
-		if (!ret) {
-			/* one of the two deleted by hand: add both again */
-			if (notrack_del(c) < 0 || notrack_add(c) < 0)
-				return EXIT_SYSTEM;
-			push(UNDO_NOTRACK, 0, 0, NULL);
-		}
-	} else if (notrack_rules_exist(c) > 0 && notrack_del(c) < 0) {
-		/* asked off, or the map went direct: none of ours stays */
-		return EXIT_SYSTEM;
-	}
-
-	if (step("dhcp"))
-		return EXIT_SYSTEM;
 	/*
-	 * dnsmasq hands out the MTU: a new one (ib0's mode changed) needs a
-	 * restart.  Clients get the new MTU when they renew; dnsmasq pings
-	 * an address before offering it, so dropped leases do not collide.
+	 * The MTU is set by bridge-config, not at creation: only a change
+	 * of MTU marks it as the admin's, so that attaching a container's
+	 * 1500-byte veth does not pull the bridge down to 1500.
 	 */
+	bridge_mac(u->c->bridge_addr, mac);
+	ret = bridge_create(bridge, 0, mac);
+	if (ret < 0) {
+		nl_perror(ret, "cannot create bridge %s", bridge);
+		return -1;
+	}
+	ret = link_get(0, bridge, &u->br_li);
+	if (ret < 0) {
+		nl_perror(ret, "cannot find new bridge %s", bridge);
+		return -1;
+	}
+	push(UNDO_LINK_DEL, u->br_li.ifindex, 0, NULL);
+	verbose_msg("created bridge %s", bridge);
+	return 0;
+}
+
+/* The bridge's marker (its ifalias, fanctl's spec) and MTU. */
+static int up_bridge_config(struct up *u)
+{
+	const struct fan_conf *c = u->c;
+	unsigned int old = u->br_li.mtu;
+	int ret;
+
+	if (!u->restore_alias && !strcmp(u->br_li.alias, u->alias) && old == c->mtu)
+		return 0;
+	ret = link_set_alias_mtu(u->br_li.ifindex, u->alias, c->mtu);
+	if (ret < 0) {
+		nl_perror(ret, "cannot set alias and mtu %u of %s", c->mtu, c->bridge);
+		return -1;
+	}
+	/* a new bridge goes whole (UNDO_LINK_DEL) */
+	if (u->br) {
+		push(UNDO_MTU, u->br_li.ifindex, old, NULL);
+		u->mtu_changed = old != c->mtu;
+	}
+	return 0;
+}
+
+static int up_address(struct up *u)
+{
+	const struct fan_conf *c = u->c;
+	char a[PFXSTR_LEN];
+	int ret = 0;
+
+	if (bridge_has_addr(u->br_li.ifindex, c->bridge_addr, c->slice_len, &ret))
+		return 0;
+	if (ret < 0) {
+		nl_perror(ret, "cannot list addresses");
+		return -1;
+	}
+	ret = addr_add(u->br_li.ifindex, c->bridge_addr, c->slice_len, false);
+	if (ret < 0) {
+		nl_perror(ret, "cannot add address %s to %s",
+			  prefix_str(c->bridge_addr, c->slice_len, a), c->bridge);
+		return -1;
+	}
+	push(UNDO_ADDR_DEL, u->br_li.ifindex, 0, NULL);
+	return 0;
+}
+
+static int up_bridge_up(struct up *u)
+{
+	int ret;
+
+	if (u->br_li.flags & IFF_UP)
+		return 0;
+	ret = link_set_up(u->br_li.ifindex, true);
+	if (ret < 0) {
+		nl_perror(ret, "cannot bring %s up", u->c->bridge);
+		return -1;
+	}
+	push(UNDO_LINK_DOWN, u->br_li.ifindex, 0, NULL);
+	return 0;
+}
+
+/* The route to the overlay through the fan device. */
+static int up_route(struct up *u)
+{
+	const struct fan_conf *c = u->c;
+	int ret, oif = 0, found = route_find(c->map.overlay, c->map.overlay_len, &oif);
+
+	if (found < 0) {
+		nl_perror(found, "cannot list routes");
+		return -1;
+	}
+	if (found && oif == u->fan_li.ifindex)
+		return 0;
+	ret = route_change(c->map.overlay, c->map.overlay_len, u->fan_li.ifindex,
+			   c->bridge_addr, false);
+	if (ret < 0) {
+		nl_perror(ret, "cannot add route %s", u->o);
+		if (ret == -EEXIST)
+			err_msg("another route to %s exists", u->o);
+		return -1;
+	}
+	push(UNDO_ROUTE_DEL, u->fan_li.ifindex, 0, NULL);
+	return 0;
+}
+
+/* net.ipv4.ip_forward on */
+static int up_forward(struct up *u)
+{
+	int ret = ip_forward_get();
+
+	(void)u;
+	if (ret < 0) {
+		err_msg("cannot read net.ipv4.ip_forward: %s", strerror(-ret));
+		return -1;
+	}
+	if (ret)
+		return 0;
+	ret = ip_forward_set(1);
+	if (ret < 0) {
+		err_msg("cannot enable net.ipv4.ip_forward: %s", strerror(-ret));
+		return -1;
+	}
+	push(UNDO_FORWARD, 0, 0, NULL);
+	return 0;
+}
+
+/* The slice's masquerade rule (unless no-nat). */
+static int up_nat(struct up *u)
+{
+	int ret;
+
+	if (!u->c->spec.opts.nat)
+		return 0;
+	ret = nat_rule_exists(u->c);
+	if (ret < 0) {
+		err_msg("nftables: cannot list table ip %s: %s", FANCTL_NFT_TABLE, strerror(-ret));
+		return -1;
+	}
+	if (ret)
+		return 0;
+	if (nat_add(u->c) < 0)
+		return -1;
+	push(UNDO_NAT, 0, 0, NULL);
+	return 0;
+}
+
+/* The notrack rules; only IPIP has outer packets, a direct map's are tracked as routed. */
+static int up_notrack(struct up *u)
+{
+	const struct fan_conf *c = u->c;
+	int ret;
+
+	if (!c->spec.opts.notrack || c->mode != FAN_MAP_MODE_IPIP) {
+		/* asked off, or the map went direct: none of ours stays */
+		return notrack_rules_exist(c) > 0 && notrack_del(c) < 0 ? -1 : 0;
+	}
+	ret = notrack_rules_exist(c);
+	if (ret < 0) {
+		err_msg("nftables: cannot list table ip %s: %s", FANCTL_NFT_TABLE, strerror(-ret));
+		return -1;
+	}
+	if (ret)
+		return 0;
+	/* one of the two deleted by hand: add both again */
+	if (notrack_del(c) < 0 || notrack_add(c) < 0)
+		return -1;
+	push(UNDO_NOTRACK, 0, 0, NULL);
+	return 0;
+}
+
+/*
+ * dnsmasq on the bridge (if dhcp).  It hands out the MTU: a new one
+ * (ib0's mode changed) needs a restart.  Clients get the new MTU when
+ * they renew; dnsmasq pings an address before offering it, so dropped
+ * leases do not collide.
+ */
+static int up_dhcp(struct up *u)
+{
+	const struct fan_conf *c = u->c;
+	bool on;
+
+	if (!c->spec.opts.dhcp)
+		return 0;
 	/* a supervisor between two dnsmasq (it died) starts the next itself */
-	dhcp_on = dhcp_running(c->bridge) || dhcp_supervisor(c->bridge);
-	if (c->spec.opts.dhcp && mtu_changed && dhcp_on) {
+	on = dhcp_running(c->bridge) || dhcp_supervisor(c->bridge);
+	if (on && u->mtu_changed) {
 		if (dhcp_stop(c->bridge) < 0)
-			return EXIT_SYSTEM;
-		dhcp_on = false;
+			return -1;
+		on = false;
 		verbose_msg("restarting dnsmasq on %s for mtu %u", c->bridge, c->mtu);
 	}
-	if (c->spec.opts.dhcp && !dhcp_on) {
-		if (dhcp_start(c) < 0)
-			return EXIT_SYSTEM;
-		push(UNDO_DHCP, 0, 0, NULL);
+	if (on)
+		return 0;
+	if (dhcp_start(c) < 0)
+		return -1;
+	push(UNDO_DHCP, 0, 0, NULL);
+	return 0;
+}
+
+static int do_up(struct fan_conf *c, struct fan_state *st, const struct fan_record *rec,
+		 int *bridge_ifindex)
+{
+	struct up u = { .c = c, .st = st, .rec = rec };
+	size_t i;
+
+	map_from_conf(c, &u.m);
+	if (spec_format(c, u.alias, sizeof(u.alias))) {
+		err_msg("internal error: alias too long");
+		return EXIT_SYSTEM;
 	}
+	prefix_str(c->map.overlay, c->map.overlay_len, u.o);
+	if (check_bridge(&u) || check_fan(&u))
+		return EXIT_SYSTEM;
+	for (i = 0; i < sizeof(up_plan) / sizeof(up_plan[0]); i++)
+		if (step(up_plan[i].name) || up_plan[i].run(&u))
+			return EXIT_SYSTEM;
+	*bridge_ifindex = u.br_li.ifindex;
 	return EXIT_OK;
 }
 
