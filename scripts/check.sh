@@ -172,7 +172,7 @@ debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 # set time).  A test not listed here goes first.
 by_time="fan_churn.sh:336 fan_direct.sh:253 fanctl_mode.sh:170
 	fanctl_incus.sh:169 fanctl_docker.sh:149 fanctl_podman.sh:141
-	fan_teardown.sh:134 fan_regfail.sh:127 fan_drops.sh:121
+	fan_teardown.sh:134 fan_regfail.sh:62 fan_drops.sh:121
 	fan_pmtu.sh:120 fanctl_nat_dhcp.sh:116 fanctl_lock.sh:113
 	fan_srcaddr.sh:111 fanctl_ubuntu.sh:107 fan_validate.sh:106
 	ipoib_emu_basic.sh:104 ipoib_fan.sh:103 fanctl_errors.sh:99

@@ -13,6 +13,10 @@
 . "$(dirname "$0")/fan_lib.sh"
 
 N=20000
+# The debug kernel: kmemleak finds the leak of one request; a quarter of
+# the requests still shows one object each as 5000 against a bound of
+# 2500, in a quarter of the time (85 s there).
+[ -e /sys/kernel/debug/kmemleak ] && N=5000
 
 fan_host h1 10.7.3.4/16 || ktap_exit_fail_msg "setup failed"
 
