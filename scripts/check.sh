@@ -170,7 +170,7 @@ debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 # the debug kernel's seconds per test in a rehearsal (2026-12-07, two VMs
 # on two CPUs, kmemleak on for KMEMLEAK_TESTS; fan_churn.sh runs for a
 # set time).  A test not listed here goes first.
-by_time="fan_churn.sh:336 fan_direct.sh:253 fanctl_mode.sh:170
+by_time="fan_churn.sh:225 fan_direct.sh:253 fanctl_mode.sh:170
 	fanctl_incus.sh:169 fanctl_docker.sh:149 fanctl_podman.sh:141
 	fan_teardown.sh:134 fan_regfail.sh:62 fan_drops.sh:121
 	fan_pmtu.sh:120 fanctl_nat_dhcp.sh:116 fanctl_lock.sh:113
