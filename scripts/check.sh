@@ -167,24 +167,24 @@ engine_tests=${FAN_TESTS:-$(make -s -C selftests list_engines | tr '\n' ' ')}
 debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 [ "$debug_tests" != all ] || debug_tests=$suite
 # Longest first, so that the VMs sharing a list end close together:
-# the debug kernel's seconds per test in a rehearsal (2026-12-07, two VMs
-# on two CPUs, kmemleak on for KMEMLEAK_TESTS; fan_churn.sh runs for a
-# set time).  A test not listed here goes first.
-by_time="fan_churn.sh:225 fan_direct.sh:253 fanctl_mode.sh:170
+# the debug kernel's seconds per test (2026-12-07: a rehearsal, two VMs
+# on two CPUs, and single runs since; kmemleak on for KMEMLEAK_TESTS;
+# fan_churn.sh runs for a set time).  A test not listed here goes first.
+by_time="fan_direct.sh:253 fan_churn.sh:225 fanctl_mode.sh:170
 	fanctl_incus.sh:169 fanctl_docker.sh:149 fanctl_podman.sh:141
-	fan_teardown.sh:134 fan_regfail.sh:62 fan_drops.sh:121
-	fan_pmtu.sh:120 fanctl_nat_dhcp.sh:116 fanctl_lock.sh:113
-	fan_srcaddr.sh:111 fanctl_ubuntu.sh:107 fan_validate.sh:106
-	ipoib_emu_basic.sh:104 ipoib_fan.sh:103 fanctl_errors.sh:99
-	fan_ipsec.sh:94 fan_nlfuzz.sh:92 fan_basic.sh:85
-	fan_iproute2_suites.sh:83 fan_iproute2.sh:80 fan_mtu.sh:79
-	fan_outer.sh:73 fan_ipip_coexist.sh:73 fan_vti.sh:66
-	fan_netns_exit.sh:64 fanctl_rollback.sh:63 fanctl_notrack.sh:62
-	fanctl_shared.sh:60 fanctl_busy.sh:58 fanctl_updown.sh:57
-	fanctl_ifupdown.sh:53 fan_hostile.sh:52 fan_bcast.sh:49
+	fan_teardown.sh:134 fan_drops.sh:121 fan_pmtu.sh:120
+	fanctl_nat_dhcp.sh:116 fanctl_lock.sh:113 fan_srcaddr.sh:111
+	fanctl_ubuntu.sh:107 fan_validate.sh:106 ipoib_emu_basic.sh:104
+	fanctl_updown.sh:100 fanctl_errors.sh:99 fan_nlfuzz.sh:92
+	fan_basic.sh:85 fan_iproute2_suites.sh:83 fan_iproute2.sh:80
+	fan_netns_exit.sh:64 fanctl_rollback.sh:63 fan_regfail.sh:62
+	fanctl_notrack.sh:62 ipoib_fan.sh:61 fanctl_shared.sh:60
+	fan_ipsec.sh:59 fanctl_busy.sh:58 fanctl_ifupdown.sh:53
+	fan_hostile.sh:52 fan_mtu.sh:43 fan_ipip_coexist.sh:43
 	ipoib_emu_config.sh:43 fanctl_sync.sh:42 fan_txerr.sh:41
-	fanctl_record.sh:36 fanctl_config.sh:35 fanctl_cni.sh:31
-	fanctl_bridge_mac.sh:31 vm_smoke.sh:14"
+	fan_outer.sh:38 fan_vti.sh:37 fanctl_record.sh:36
+	fanctl_config.sh:35 fanctl_cni.sh:31 fanctl_bridge_mac.sh:31
+	fan_bcast.sh:29 vm_smoke.sh:14"
 declare -A known=()
 for e in $by_time; do known[${e%:*}]=1; done
 ordered=()
