@@ -343,19 +343,25 @@ static int up_fan(struct up *u)
 	return 0;
 }
 
-static int up_fan_up(struct up *u)
+/* fan-up and bridge-up: LI up unless it is, to be set down on rollback */
+static int bring_up(const struct link_info *li, const char *name)
 {
 	int ret;
 
-	if (u->fan_li.flags & IFF_UP)
+	if (li->flags & IFF_UP)
 		return 0;
-	ret = link_set_up(u->fan_li.ifindex, true);
+	ret = link_set_up(li->ifindex, true);
 	if (ret < 0) {
-		nl_perror(ret, "cannot bring %s up", u->fan_li.name);
+		nl_perror(ret, "cannot bring %s up", name);
 		return -1;
 	}
-	push(UNDO_LINK_DOWN, u->fan_li.ifindex, 0, NULL);
+	push(UNDO_LINK_DOWN, li->ifindex, 0, NULL);
 	return 0;
+}
+
+static int up_fan_up(struct up *u)
+{
+	return bring_up(&u->fan_li, u->fan_li.name);
 }
 
 static int up_bridge(struct up *u)
@@ -435,17 +441,7 @@ static int up_address(struct up *u)
 
 static int up_bridge_up(struct up *u)
 {
-	int ret;
-
-	if (u->br_li.flags & IFF_UP)
-		return 0;
-	ret = link_set_up(u->br_li.ifindex, true);
-	if (ret < 0) {
-		nl_perror(ret, "cannot bring %s up", u->c->bridge);
-		return -1;
-	}
-	push(UNDO_LINK_DOWN, u->br_li.ifindex, 0, NULL);
-	return 0;
+	return bring_up(&u->br_li, u->c->bridge);
 }
 
 /* The route to the overlay through the fan device. */
