@@ -16,6 +16,9 @@
 #ifdef FAN_HAVE_FLOWI4_DSCP
 #include <net/inet_dscp.h>
 #endif
+#ifdef FAN_HAVE_NET_GSO_H
+#include <net/gso.h>	/* skb_gso_validate_network_len(), 6.5 */
+#endif
 
 /*
  * Netlink policy and checks: NLA_BE32 (5.19) only differs from NLA_U32 in

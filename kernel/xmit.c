@@ -27,28 +27,49 @@ static netdev_tx_t fan_drop(struct fan_dev *fan, struct sk_buff *skb,
 }
 
 /*
- * As ip_tunnel's tnl_update_pmtu(): tell the inner sender the path MTU and
- * refuse a DF packet that does not fit.  A GSO packet is not refused here
- * (ip_tunnel does the same): its segments are checked once segmented, and
- * the inner route's lowered MTU makes TCP size the next ones to fit.
+ * The outer DF and path MTU, as ipip does them (RFC 2003, 5.1).  With
+ * pmtudisc (the default) the outer DF is always set, so the path MTU the
+ * underlay reports applies to every inner packet: the inner route learns it
+ * (the inner stack then fragments non-DF packets itself, and the container
+ * at the far end reassembles them, not the far host's fan), and a DF packet
+ * that does not fit is refused with frag-needed.  With nopmtudisc the inner
+ * DF is copied and only DF packets take part.
+ *
+ * Unlike ipip, a non-DF packet that was sent before the inner route knew
+ * the path MTU is not lost: it leaves without DF, for the underlay to
+ * fragment.  A GSO packet is not refused here (ip_tunnel does the same):
+ * its segments are checked once segmented, and the inner route's lowered
+ * MTU makes TCP size the next ones to fit.
  *
  * Only a lower MTU is news: handing the inner route an unchanged one makes
  * IPv4 record a PMTU exception for every inner destination, per-host state
  * and a FIB lookup per new destination, which the fan is meant not to have.
+ *
+ * Returns false with the outer DF in @df, or true if the packet was refused.
  */
 static bool fan_too_big(struct fan_dev *fan, struct sk_buff *skb,
-			struct rtable *rt, __be16 df)
+			struct rtable *rt, __be16 *df)
 {
+	__be16 inner_df = ip_hdr(skb)->frag_off & htons(IP_DF);
 	int mtu;
 
-	if (!df)
+	*df = READ_ONCE(fan->pmtudisc) ? htons(IP_DF) : inner_df;
+	if (!*df)
 		return false;
 
 	mtu = dst_mtu(&rt->dst) - sizeof(struct iphdr);
 	if (skb_valid_dst(skb) && mtu < dst_mtu(skb_dst(skb)))
 		skb_dst_update_pmtu_no_confirm(skb, mtu);
 
-	if (skb_is_gso(skb) || skb->len <= mtu)
+	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+			      skb->len <= mtu)
+		return false;
+
+	if (!inner_df) {
+		*df = 0;
+		return false;
+	}
+	if (skb_is_gso(skb))
 		return false;
 
 	icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
@@ -248,9 +269,7 @@ netdev_tx_t fan_xmit(struct sk_buff *skb, struct net_device *dev)
 		return fan_drop(fan, skb, FAN_XSTATS_TX_NO_ROUTE);
 	}
 
-	/* RFC 2003: copy DF, so only DF senders need path MTU discovery. */
-	df = READ_ONCE(fan->pmtudisc) ? inner->frag_off & htons(IP_DF) : 0;
-	if (fan_too_big(fan, skb, rt, df)) {
+	if (fan_too_big(fan, skb, rt, &df)) {
 		ip_rt_put(rt);
 		return fan_drop(fan, skb, FAN_XSTATS_TX_FRAG_NEEDED);
 	}

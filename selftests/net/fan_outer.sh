@@ -4,7 +4,8 @@
 # The outer header on the wire, captured on the receiving host (not read
 # off counters): TTL copied from the inner packet (ttl inherit, the
 # default) or set, TOS copied (tos inherit, the default) or set to a
-# DSCP, the inner DF copied (RFC 2003), and ECN encapsulated from the
+# DSCP, the outer DF always set (pmtudisc, the default, as ipip) or the
+# inner DF copied (nopmtudisc, RFC 2003), and ECN encapsulated from the
 # inner header (RFC 6040) whatever the TOS setting.  And IPv6 sent into
 # the fan device is dropped and counted as tx_not_ipv4.
 
@@ -39,19 +40,25 @@ subtest "two hosts with containers, c1 reaches c2" fan_two_hosts ||
 
 # c1 sends with TTL 33; h1 forwards it to ftun0 with 32.
 subtest "ttl inherit: outer TTL 32 = inner 33 less h1's hop" \
-	outer "ttl 32 tos 0x00 nodf" -t 33 -M dont
-subtest "DF copied: ping -M do gives an outer DF" \
+	outer "ttl 32 tos 0x00 df" -t 33 -M dont
+subtest "pmtudisc (default): outer DF for an inner DF as for a non-DF" \
 	outer "ttl 32 tos 0x00 df" -t 33 -M do
 subtest "tos inherit: inner TOS 0x28 (DSCP 10) -> outer 0x28" \
-	outer "ttl 32 tos 0x28 nodf" -t 33 -M dont -Q 0x28
+	outer "ttl 32 tos 0x28 df" -t 33 -M dont -Q 0x28
 subtest "tos inherit, inner ECT(0) 0x2a -> outer 0x2a" \
-	outer "ttl 32 tos 0x2a nodf" -t 33 -M dont -Q 0x2a
+	outer "ttl 32 tos 0x2a df" -t 33 -M dont -Q 0x2a
+
+subtest "h1: nopmtudisc" nl h1 change ftun0 pmtudisc 0
+subtest "nopmtudisc: inner DF copied, ping -M dont gives no outer DF" \
+	outer "ttl 32 tos 0x00 nodf" -t 33 -M dont
+subtest "nopmtudisc: inner DF copied, ping -M do gives an outer DF" \
+	outer "ttl 32 tos 0x00 df" -t 33 -M do
 
 set_params()
 {
 	nl h1 change ftun0 ttl 7 tos 32
 }
-subtest "h1: ttl 7, tos 0x20" set_params
+subtest "h1: ttl 7, tos 0x20 (still nopmtudisc)" set_params
 subtest "ttl 7: outer TTL 7 whatever the inner TTL" \
 	outer "ttl 7 tos 0x20 nodf" -t 33 -M dont
 subtest "tos 0x20: outer DSCP 8 for an inner 0x28" \
@@ -63,9 +70,11 @@ subtest "tos 0x20, inner ECT(0), DF: outer 0x22 and DF" \
 
 reset_params()
 {
-	nl h1 change ftun0 ttl 0 tos 1
+	nl h1 change ftun0 ttl 0 tos 1 pmtudisc 1
 }
-subtest "h1: ttl inherit, tos inherit again" reset_params
+subtest "h1: ttl inherit, tos inherit, pmtudisc again" reset_params
+subtest "pmtudisc again: ping -M dont gives an outer DF" \
+	outer "ttl 32 tos 0x00 df" -t 33 -M dont
 
 # IPv6 into ftun0: a route into it and a source address on lo.
 ipv6_dropped()

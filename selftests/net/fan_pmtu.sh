@@ -3,8 +3,13 @@
 #
 # Path MTU discovery through the fan.  When the underlay path to a host is
 # narrower than the fan device, a DF packet that does not fit is refused
-# with ICMP frag-needed (mtu = path MTU - 20) to the container, a non-DF one
-# is fragmented in the underlay, and TCP adapts.  Two cases:
+# with ICMP frag-needed (mtu = path MTU - 20) to the container, and TCP
+# adapts.  A non-DF one is fragmented: with nopmtudisc in the underlay
+# (the inner DF copied); with pmtudisc (the default: outer DF always) the
+# host learns the path MTU for the inner destination, so what it sends
+# itself is fragmented before the fan, and what it forwards (which IPv4
+# sizes by the device MTU) leaves without DF for the underlay to fragment.
+# Two cases:
 #  - a route MTU on the sending host (ip route ... mtu 1300);
 #  - a router between two underlay segments whose second link is narrow:
 #    its ICMP frag-needed about our IPIP packet reaches fan_err, which
@@ -70,6 +75,21 @@ route_mtu()
 }
 subtest "h1: route to 10.7.9.200 with mtu 1300 (ftun0 stays wider)" route_mtu
 
+fan_pmtudisc()	# VALUE: h1's ftun0 pmtudisc
+{
+	ns_exec h1 python3 "$FAN_NL" change ftun0 pmtudisc "$1" &&
+	ns_exec h1 python3 "$FAN_NL" get ftun0 | grep -qx "pmtudisc $1"
+}
+
+# no_learned HOST DST: HOST's route to DST has no path MTU of its own.
+no_learned()
+{
+	ns_exec "$1" ip route get "$2"
+	! ns_exec "$1" ip route get "$2" | grep -q " mtu "
+}
+
+subtest "h1: nopmtudisc" fan_pmtudisc 0
+
 non_df()
 {
 	local frag0 reasm0 frag1 reasm1 fn0 fn1
@@ -85,7 +105,52 @@ non_df()
 	[ $((frag1 - frag0)) -ge 4 ] && [ $((reasm1 - reasm0)) -ge 2 ] &&
 	[ "$fn0" = "$fn1" ]
 }
-subtest "non-DF 1400-byte ping passes, fragmented in the underlay" non_df
+subtest "nopmtudisc: non-DF 1400-byte ping passes, fragmented in the underlay" non_df
+subtest "nopmtudisc: h1 learned no path MTU for 250.9.200.7" no_learned h1 250.9.200.7
+
+# frag_counts: h1's FragCreates, h2's ReasmOKs, c2's ReasmOKs.
+frag_counts()
+{
+	echo "$(snmp h1 FragCreates) $(snmp h2 ReasmOKs) $(snmp c2 ReasmOKs)"
+}
+
+# non_df_pmtudisc WHO SRC: one non-DF 1400-byte ping from WHO (source SRC)
+# to c2, answered; prints the frag_counts deltas "h1 h2 c2".
+non_df_ping()
+{
+	local a b
+	read -ra a <<< "$(frag_counts)"
+	ns_exec "$1" ping -c1 -W2 -Mdont -s 1400 -I "$2" 250.9.200.7 > /dev/null || return 1
+	read -ra b <<< "$(frag_counts)"
+	echo "$((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2]))"
+}
+
+forwarded_pmtudisc()
+{
+	local fn0 fn1 d
+	fn0=$(fan_counter h1 ftun0 tx_frag_needed)
+	d=$(non_df_ping c1 250.3.4.2) || return 1
+	fn1=$(fan_counter h1 ftun0 tx_frag_needed)
+	echo "deltas: h1 FragCreates, h2 ReasmOKs, c2 ReasmOKs: $d; tx_frag_needed $fn0 -> $fn1"
+	[ "$d" = "2 1 0" ] && [ "$fn0" = "$fn1" ] && learned h1 250.9.200.7 1280
+}
+
+# Inner fragments are not reassembled by h2's fan but by c2.  (h2's
+# ReasmOKs is not asserted: the conntrack of fanctl's NAT rules gathers
+# forwarded fragments and sends them on as they came, so it counts them.)
+local_pmtudisc()
+{
+	local d
+	d=$(non_df_ping h1 250.3.4.1) || return 1
+	echo "deltas: h1 FragCreates, h2 ReasmOKs, c2 ReasmOKs: $d"
+	[ "${d% * *}" = 2 ] && [ "${d##* }" = 1 ]
+}
+
+subtest "h1: pmtudisc (the default) again" fan_pmtudisc 1
+subtest "pmtudisc: c1's non-DF ping leaves without DF, fragmented in the underlay; h1 learns mtu 1280 for 250.9.200.7" \
+	forwarded_pmtudisc
+subtest "pmtudisc: h1's own non-DF ping is fragmented by h1 (c2 reassembles, not h2)" \
+	local_pmtudisc
 
 subtest "DF 1400-byte ping refused: frag-needed mtu = 1280, tx_frag_needed +1" \
 	df_refused c1 h1 250.9.200.7 1280

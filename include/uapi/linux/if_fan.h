@@ -23,7 +23,9 @@ enum {
 	IFLA_FAN_LINK,		/* u32: underlay ifindex; 0 = any (route decides) */
 	IFLA_FAN_TTL,		/* u8: outer TTL; 0 = copy the inner TTL (default) */
 	IFLA_FAN_TOS,		/* u8: outer TOS; FAN_TOS_INHERIT (default) copies */
-	IFLA_FAN_PMTUDISC,	/* u8: 1 (default) copy inner DF, honour PMTU */
+	IFLA_FAN_PMTUDISC,	/* u8: 1 (default) outer DF always, as ipip;
+				 * 0 copies the inner DF
+				 */
 	IFLA_FAN_STRICT,	/* u8: 1 (default) inner source must be in the
 				 * slice its outer source owns
 				 */
