@@ -55,7 +55,8 @@ test_usage_errors()
 	# an option its command would ignore is an error, not silence
 	check 1 "down takes no option 'dhcp'" down $OV ib0/16 dhcp || bad=1
 	check 1 "down takes no option '--mtu'" down $OV ib0/16 --mtu 1400 || bad=1
-	check 1 "docker, cni and incus take no option 'nat'" docker $OV ib0/16 nat || bad=1
+	check 1 "docker and cni take no option 'nat'" docker $OV ib0/16 nat || bad=1
+	check 1 "incus takes no option 'host-reserve'" incus $OV ib0/16 host-reserve 4 || bad=1
 	check 1 "up takes no option '-f'" up -f $OV ib0/16 || bad=1
 	check 1 "unknown option '-x'" config -x || bad=1
 	check 1 "unknown option '--frob'" show --frob || bad=1
@@ -63,6 +64,7 @@ test_usage_errors()
 	check 1 "option 'host-reserve' needs a value" up $OV ib0/16 host-reserve --dhcp || bad=1
 	# positive controls: what those commands do take
 	expect_rc 0 f1 docker $OV ib0/16 host-reserve 4 mtu 1400 || bad=1
+	expect_rc 0 f1 incus $OV ib0/16 mtu 1400 || bad=1
 	expect_rc 0 f1 down -f --overlay=$OV -u ib0/16 || bad=1	# not up: a no-op
 	expect_rc 0 f1 show -j || bad=1
 	check 1 "'250.0.0.0/33' is not a prefix" map 1.2.3.4 250.0.0.0/33 10.0.0.0/16 || bad=1

@@ -107,10 +107,14 @@ test_profile()
 			"${BRIDGE[$n]}" "${SLICE[$n]}" "${BRIDGE[$n]}")" ] ||
 			fail "$n: not the profile of ${BRIDGE[$n]}, MTU 2024" || return 1
 	done
-	# dhcp is an option of up, not of the profile: refused
+	# dhcp is an option of up, not of the profile, and host-reserve one
+	# of the DHCP range, which the profile does not have: both refused
 	expect_rc 1 f1 incus $OV ib0/16 dhcp || return 1
-	[ "$out" = "fanctl: docker, cni and incus take no option 'dhcp'" ] ||
+	[ "$out" = "fanctl: incus takes no option 'dhcp'" ] ||
 		fail "incus with dhcp: '$out'" || return 1
+	expect_rc 1 f1 incus $OV ib0/16 host-reserve 4 || return 1
+	[ "$out" = "fanctl: incus takes no option 'host-reserve'" ] ||
+		fail "incus with host-reserve: '$out'" || return 1
 }
 
 # incusd_start HOST: its daemon, in the host's namespace, in the

@@ -279,9 +279,11 @@ static void test_args(void **state)
 		{ "250 ib0 dhcp", SPEC_DOWN, "down takes no option 'dhcp'" },
 		{ "250 ib0 --mtu=1400", SPEC_DOWN, "down takes no option '--mtu'" },
 		{ "250 ib0 mode direct", SPEC_DOWN, "down takes no option 'mode'" },
-		{ "250 ib0 nat", SPEC_EXPORT, "docker, cni and incus take no option 'nat'" },
-		{ "250 ib0 dhcp", SPEC_EXPORT, "docker, cni and incus take no option 'dhcp'" },
-		{ "250 ib0 -a", SPEC_EXPORT, "docker, cni and incus take no option '-a'" },
+		{ "250 ib0 nat", SPEC_EXPORT, "docker and cni take no option 'nat'" },
+		{ "250 ib0 dhcp", SPEC_EXPORT, "docker and cni take no option 'dhcp'" },
+		{ "250 ib0 -a", SPEC_EXPORT, "docker and cni take no option '-a'" },
+		{ "250 ib0 dhcp", SPEC_INCUS, "incus takes no option 'dhcp'" },
+		{ "250 ib0 host-reserve 4", SPEC_INCUS, "incus takes no option 'host-reserve'" },
 		{ "-e", SPEC_UP, "up takes no option '-e'" },
 		{ "--force 250 ib0", SPEC_UP, "up takes no option '--force'" },
 		{ "250 ib0 -a", SPEC_CONFIG, "a config line takes no option '-a'" },
@@ -326,6 +328,10 @@ static void test_args(void **state)
 	assert_true(a.help);
 	assert_int_equal(args("250 ib0 host-reserve 4 mode direct", SPEC_EXPORT, &a), 0);
 	assert_int_equal(a.spec.opts.host_reserve, 4);
+	/* incus: the same words but host-reserve (refused above) */
+	assert_int_equal(args("250 ib0 bridge b0 mtu 1400 mode direct -h", SPEC_INCUS, &a), 0);
+	assert_int_equal(a.spec.opts.mtu, 1400);
+	assert_true(a.help);
 	/* a fan spec has no command options */
 	capture_start();
 	assert_int_equal(args("", SPEC_UP, &a), 0);

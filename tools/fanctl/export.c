@@ -130,13 +130,14 @@ int incus_yaml(const struct fan_conf *c, char *buf, size_t len)
  * Resolve for export: on this host if possible; an UNDERLAY address that
  * is not local is computed without the system, and then needs "mtu N".
  */
-static int export_conf(int argc, char **argv, const char *cmd, struct fan_conf *c)
+static int export_conf(int argc, char **argv, const char *cmd,
+		       enum spec_use use, struct fan_conf *c)
 {
 	struct fan_spec spec;
 	struct fan_args a;
 	int ret;
 
-	if (parse_args(argc - 1, argv + 1, SPEC_EXPORT, &a))
+	if (parse_args(argc - 1, argv + 1, use, &a))
 		return EXIT_USAGE;
 	if (a.help) {
 		help_for(cmd, stdout);
@@ -181,11 +182,12 @@ static int export_conf(int argc, char **argv, const char *cmd, struct fan_conf *
 }
 
 static int export_cmd(int argc, char **argv, const char *cmd,
+		      enum spec_use use,
 		      int (*fn)(const struct fan_conf *, char *, size_t))
 {
 	struct fan_conf c;
 	char buf[4096];
-	int ret = export_conf(argc, argv, cmd, &c);
+	int ret = export_conf(argc, argv, cmd, use, &c);
 
 	if (ret < 0)
 		return EXIT_OK;	/* help printed */
@@ -201,15 +203,15 @@ static int export_cmd(int argc, char **argv, const char *cmd,
 
 int cmd_docker(int argc, char **argv)
 {
-	return export_cmd(argc, argv, "docker", docker_json);
+	return export_cmd(argc, argv, "docker", SPEC_EXPORT, docker_json);
 }
 
 int cmd_cni(int argc, char **argv)
 {
-	return export_cmd(argc, argv, "cni", cni_json);
+	return export_cmd(argc, argv, "cni", SPEC_EXPORT, cni_json);
 }
 
 int cmd_incus(int argc, char **argv)
 {
-	return export_cmd(argc, argv, "incus", incus_yaml);
+	return export_cmd(argc, argv, "incus", SPEC_INCUS, incus_yaml);
 }

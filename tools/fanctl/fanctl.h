@@ -138,8 +138,9 @@ enum spec_use {
 	SPEC_CONFIG,	/* a config line: up's options, auto and off */
 	SPEC_DOWN,	/* fanctl down: no option of the fan */
 	SPEC_EXPORT,	/* docker, cni: host-reserve, bridge, mtu, mode */
+	SPEC_INCUS,	/* incus: bridge, mtu, mode (the DHCP hands out) */
 };
-/* A command line of up, down, docker or cni, as given. */
+/* A command line of up, down, docker, cni or incus, as given. */
 struct fan_args {
 	struct fan_spec spec;	/* its options; the prefixes: spec_finish() */
 	const char *overlay, *underlay;

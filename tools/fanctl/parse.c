@@ -226,6 +226,7 @@ enum {
 #define USE(u)		(1u << (u))
 #define USE_FAN		(USE(SPEC_UP) | USE(SPEC_CONFIG))
 #define USE_CMD		(USE(SPEC_UP) | USE(SPEC_DOWN))
+#define USE_EXPORT	(USE(SPEC_EXPORT) | USE(SPEC_INCUS))
 
 /*
  * Every option of what names a fan (up, down, docker and cni, a config
@@ -247,19 +248,19 @@ static const struct opt_def {
 	{ "notrack", no_argument, OPT_FAN, USE_FAN },
 	{ "no-notrack", no_argument, OPT_FAN, USE_FAN },
 	{ "host-reserve", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
-	{ "bridge", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
-	{ "mtu", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
-	{ "mode", required_argument, OPT_FAN, USE_FAN | USE(SPEC_EXPORT) },
+	{ "bridge", required_argument, OPT_FAN, USE_FAN | USE_EXPORT },
+	{ "mtu", required_argument, OPT_FAN, USE_FAN | USE_EXPORT },
+	{ "mode", required_argument, OPT_FAN, USE_FAN | USE_EXPORT },
 	{ "auto", no_argument, OPT_FAN, USE(SPEC_CONFIG) },
 	{ "off", no_argument, OPT_FAN, USE(SPEC_CONFIG) },
-	{ "overlay", required_argument, 'o', USE_FAN | USE(SPEC_DOWN) | USE(SPEC_EXPORT) },
-	{ "underlay", required_argument, 'u', USE_FAN | USE(SPEC_DOWN) | USE(SPEC_EXPORT) },
+	{ "overlay", required_argument, 'o', USE_FAN | USE(SPEC_DOWN) | USE_EXPORT },
+	{ "underlay", required_argument, 'u', USE_FAN | USE(SPEC_DOWN) | USE_EXPORT },
 	{ "all", no_argument, 'a', USE_CMD },
 	{ "config", required_argument, 'c', USE_CMD },
 	{ "iface", required_argument, OPT_IFACE, USE_CMD },
 	{ "everything", no_argument, 'e', USE(SPEC_DOWN) },
 	{ "force", no_argument, 'f', USE(SPEC_DOWN) },
-	{ "help", no_argument, 'h', USE_CMD | USE(SPEC_EXPORT) },
+	{ "help", no_argument, 'h', USE_CMD | USE_EXPORT },
 };
 
 #define N_OPT_DEFS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -274,7 +275,9 @@ static const char *const use_names[] = {
 	[SPEC_UP] = "up takes",
 	[SPEC_CONFIG] = "a config line takes",
 	[SPEC_DOWN] = "down takes",
-	[SPEC_EXPORT] = "docker, cni and incus take",
+	[SPEC_EXPORT] = "docker and cni take",
+	/* Incus takes the addresses fanctl's DHCP hands out: none to reserve. */
+	[SPEC_INCUS] = "incus takes",
 };
 
 const char *option_info(size_t i, char *short_opt, bool *fan_word, unsigned int *uses)
