@@ -21,6 +21,10 @@
 #     drops that as rx_spoofed; fanctl down keeps the old fan while c1 is
 #     on its bridge (exit 3), fanctl up brings up the new slice, and c3 in
 #     it reaches c2 both ways, while c1 stays refused.
+# (d) A fan made without an underlay device (no IFLA_FAN_LINK) stays when
+#     ul0 leaves, counts what it cannot send as tx_no_route, sends again
+#     when ul0 is back, and its route cache keeps no reference to a ul0
+#     that dies.
 
 # shellcheck source=fan_lib.sh
 . "$(dirname "$0")/fan_lib.sh"
@@ -51,6 +55,12 @@ counted()
 	after=$(fan_counter "$host" ftun0 "$counter")
 	echo "$host $counter: $before -> $after (want +$want)"
 	[ $((after - before)) -eq "$want" ]
+}
+
+# quiet CMD...: CMD with its output discarded.
+quiet()
+{
+	"$@" > /dev/null
 }
 
 # ip_ext HOST FIELD: HOST's IpExt counter FIELD (/proc/net/netstat).
@@ -92,10 +102,13 @@ mtu_follows()
 }
 
 # pings C DST N WAIT: C pings DST N times; the exit code goes to
-# $FAN_TMP/ping_rc (sniff does not pass it on).
+# $FAN_TMP/ping_rc (sniff does not pass it on).  On CPU 0, where h1
+# forwards them too (the veth hands a packet to the CPU that sent it):
+# the route cache is per CPU, and the readdress checks need the entry the
+# pings before it made.
 pings()
 {
-	ns_exec "$1" ping -c"$3" -i0.2 -W"$4" "$2"
+	ns_exec "$1" taskset -c 0 ping -c"$3" -i0.2 -W"$4" "$2"
 	echo $? > "$FAN_TMP/ping_rc"
 }
 
@@ -261,16 +274,82 @@ new_slice()
 {
 	wait_for 10 ns_exec c3 ping -c1 -W1 250.9.200.7 &&
 	outer_src c3 250.9.200.7 10.7.3.5 3 &&
-	counted h1 rx_spoofed 0 ns_exec c2 ping -c3 -i0.2 -W2 250.3.5.2 &&
+	counted h1 rx_spoofed 0 quiet ns_exec c2 ping -c3 -i0.2 -W2 250.3.5.2 &&
 	[ "$COUNTED_RC" = 0 ]
 }
 subtest "c3 (new slice) -> c2 from 10.7.3.5, c2 -> c3: answered (rx_spoofed +0 on h2 and h1)" new_slice
 
 still_refused()
 {
-	counted h2 rx_spoofed 2 ns_exec c1 ping -c2 -i0.2 -W1 250.9.200.7 > /dev/null &&
+	counted h2 rx_spoofed 2 quiet ns_exec c1 ping -c2 -i0.2 -W1 250.9.200.7 &&
 	[ "$COUNTED_RC" != 0 ]
 }
 subtest "c1 (old slice) still refused by h2 (rx_spoofed +2)" still_refused
+
+# --- (d) a fan with no underlay device ------------------------------------
+
+# h3 10.7.5.6 with a fan made without fanctl and without IFLA_FAN_LINK: it
+# does not follow any device, so it stays when ul0 leaves, and what it
+# sends meanwhile has no route.  h3 itself pings h2's bridge from
+# 250.5.6.1 (on lo).
+lone()
+{
+	fan_host h3 10.7.5.6/16 &&
+	ns_exec h3 "$FAN_NL" add ftun0 map 250.0.0.0/8 10.7.0.0/16 > /dev/null &&
+	ns_ip h3 link set ftun0 up &&
+	ns_ip h3 addr add 250.5.6.1/32 dev lo &&
+	ns_ip h3 route add 250.0.0.0/8 dev ftun0 src 250.5.6.1 || return 1
+	echo "h3 ftun0 link: $(ns_ip h3 -d -j link show ftun0 | jq -r '.[0].link // "none"')"
+	wait_for 10 ns_exec h3 ping -c1 -W1 250.9.200.1 &&
+	counted h3 tx_no_route 0 quiet ns_exec h3 ping -c2 -i0.2 -W2 250.9.200.1 &&
+	[ "$COUNTED_RC" = 0 ]
+}
+subtest "h3: a fan with no underlay device (fan_nl.py) reaches h2 (tx_no_route +0)" lone
+
+lone_away()
+{
+	local mtu
+	mtu=$(ns_exec h3 cat /sys/class/net/ftun0/mtu)
+	ns_create away3 &&
+	ns_ip h3 link set "$UL_DEV" netns "$(ns away3)" || return 1
+	echo "h3 fan devices: '$(fan_devs h3)', ftun0 mtu $mtu -> $(ns_exec h3 cat /sys/class/net/ftun0/mtu)"
+	[ "$(fan_devs h3)" = ftun0 ] &&
+	[ "$(ns_exec h3 cat /sys/class/net/ftun0/mtu)" = "$mtu" ] &&
+	counted h3 tx_no_route 2 quiet ns_exec h3 ping -c2 -i0.2 -W1 250.9.200.1 &&
+	[ "$COUNTED_RC" != 0 ]
+}
+subtest "ul0 moved out of h3: its ftun0 stays, MTU unchanged; h3 -> h2 has no underlay route (tx_no_route +2)" lone_away
+
+lone_back()
+{
+	ns_ip away3 link set "$UL_DEV" netns "$(ns h3)" &&
+	ul_up h3 10.7.5.6/16 &&
+	wait_for 10 ns_exec h3 ping -c1 -W1 250.9.200.1 &&
+	counted h3 tx_no_route 0 quiet ns_exec h3 ping -c3 -i0.2 -W2 250.9.200.1 &&
+	[ "$COUNTED_RC" = 0 ]
+}
+subtest "ul0 back in h3, readdressed and up: h3 -> h2 again (tx_no_route +0)" lone_back
+
+# h3's route cache holds routes through ul0 (lone_back just used them):
+# ul0 dies (veth) or leaves for init_net (ib) with its namespace, while
+# the fan lives on.  A cached route that kept ul0 would be logged.
+lone_gone()
+{
+	ns_create gone3 &&
+	ns_ip h3 link set "$UL_DEV" netns "$(ns gone3)" &&
+	ip netns del "$(ns gone3)" || return 1
+	if [ "$FAN_UNDERLAY" = ib ]; then
+		wait_for 10 ip link show "$UL_DEV" > /dev/null || { echo "ul0 did not return to init_net"; return 1; }
+		echo "ul0 returned to init_net"
+	else
+		wait_for 10 sh -c "! ip -n $(ns sw) link show h3 > /dev/null 2>&1" || { echo "the veth was not destroyed"; return 1; }
+		echo "ul0 destroyed (and its peer)"
+	fi
+	sleep 2
+	dmesg_check &&
+	counted h3 tx_no_route 1 quiet ns_exec h3 ping -c1 -W1 250.9.200.1 &&
+	[ "$COUNTED_RC" != 0 ]
+}
+subtest "h3's ul0, with routes in h3's cache, in a namespace deleted: no reference left; h3 counts tx_no_route (+1)" lone_gone
 
 fan_finish
