@@ -253,11 +253,18 @@ subtest "c1 (old slice) after the readdress: sent from 10.7.3.5, not the cached 
 
 # What a user does: fanctl down the fan of the old address, which finds
 # it by its bridge's alias although no device holds 10.7.3.4 any more
-# (down ul0/16 means the fan of ul0's address now, which is not up), and
-# keeps it, c1 being on its bridge; then fanctl up for the new address.
+# (down ul0/16 means the fan of ul0's address now, which is not up: a
+# warning), and keeps it, c1 being on its bridge; then fanctl up for the
+# new address.
 rerun()
 {
 	local rc
+	ns_exec h1 "$FANCTL" down 250.0.0.0/8 "$UL_DEV/16" > "$FAN_TMP/down" 2>&1
+	rc=$?
+	cat "$FAN_TMP/down"
+	[ "$rc" = 0 ] &&
+	grep -qx "fanctl: warning: 250.0.0.0/8 over $UL_DEV/16 is not up" "$FAN_TMP/down" ||
+		{ echo "want: fanctl down $UL_DEV/16 exits 0, warning that it is not up"; return 1; }
 	ns_exec h1 "$FANCTL" down 250.0.0.0/8 10.7.3.4/16 > "$FAN_TMP/down" 2>&1
 	rc=$?
 	cat "$FAN_TMP/down"
@@ -268,7 +275,7 @@ rerun()
 	ns_ip h1 link show fan-250-3-4 > /dev/null &&
 	fan_container c3 h1 250.3.5.2
 }
-subtest "fanctl down 250.0.0.0/8 10.7.3.4/16 keeps the old fan (c1 on it, exit 3), up brings up 250.3.5.0/24; c3 250.3.5.2 on it" rerun
+subtest "fanctl down ul0/16: not up; down 250.0.0.0/8 10.7.3.4/16 keeps the old fan (c1 on it, exit 3), up brings up 250.3.5.0/24; c3 250.3.5.2 on it" rerun
 
 new_slice()
 {
