@@ -18,9 +18,10 @@
 # (c) h1 readdressed from 10.7.3.4 to 10.7.3.5 (slice 250.3.4.0/24 ->
 #     250.3.5.0/24): the route cache does not keep the old source, so c1,
 #     left in the old slice, sends from 10.7.3.5 (on the wire) and h2
-#     drops that as rx_spoofed; fanctl down keeps the old fan while c1 is
-#     on its bridge (exit 3), fanctl up brings up the new slice, and c3 in
-#     it reaches c2 both ways, while c1 stays refused.
+#     drops that as rx_spoofed; fanctl down by the old address finds the
+#     old fan and keeps it while c1 is on its bridge (exit 3; down ul0/16
+#     now means the new address: not up), fanctl up brings up the new
+#     slice, and c3 in it reaches c2 both ways, while c1 stays refused.
 # (d) A fan made without an underlay device (no IFLA_FAN_LINK) stays when
 #     ul0 leaves, counts what it cannot send as tx_no_route, sends again
 #     when ul0 is back, and its route cache keeps no reference to a ul0
