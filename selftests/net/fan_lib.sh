@@ -227,17 +227,21 @@ tcp_transfer()
 }
 
 # sniff NS PROTO OUT CMD...: capture PROTO packets in NS into OUT while
-# CMD runs (selftests/net/sniff.py: a raw socket, not tcpdump).
+# CMD runs (selftests/net/sniff.py: a raw socket, not tcpdump).  Succeeds
+# if $SNIFF_COUNT (default 1) packets arrived; CMD's exit status is left
+# in SNIFF_RC.
 sniff()
 {
 	local n=$1 proto=$2 out=$3 pid
 	shift 3
-	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" 1 10 > "$out" &
+	SNIFF_RC=
+	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" "${SNIFF_COUNT:-1}" 10 > "$out" &
 	pid=$!
 	# python3 can take seconds to start on the debug kernel under load.
 	wait_for 30 grep -q listening "$out" ||
 		{ echo "sniff.py did not start in $((30 * FAN_SLOW)) s"; kill $pid; return 1; }
 	"$@" > /dev/null
+	SNIFF_RC=$?
 	wait $pid
 }
 

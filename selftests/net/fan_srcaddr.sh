@@ -35,10 +35,11 @@ counted()
 outer_src_is()
 {
 	local want=$1
-	counted h2 rx_spoofed 0 sniff h2 ipip "$FAN_TMP/cap" \
+	SNIFF_COUNT=3 counted h2 rx_spoofed 0 sniff h2 ipip "$FAN_TMP/cap" \
 		ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7 || return 1
 	cat "$FAN_TMP/cap"
-	[ "$COUNTED_RC" = 0 ] || { echo "c1 -> c2 ping failed"; return 1; }
+	[ "$SNIFF_RC" = 0 ] || { echo "c1 -> c2 ping failed"; return 1; }
+	[ "$COUNTED_RC" = 0 ] || { echo "h2 captured fewer than 3 IPIP packets"; return 1; }
 	grep -qx "$want > 10.7.9.200: 250.3.4.2 > 250.9.200.7" "$FAN_TMP/cap" &&
 	! grep -v listening "$FAN_TMP/cap" | grep -qv "^$want > "
 }
