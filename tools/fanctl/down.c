@@ -211,6 +211,27 @@ static const struct fan_record *record_for_spec(const struct fan_record *recs, i
 	return NULL;
 }
 
+/*
+ * Name the fans of the same overlay that are up over another underlay
+ * address: after the underlay was readdressed, "down OVERLAY ib0/16" means
+ * the fan of ib0's new address, and the old one is named by its address.
+ */
+static void hint_other_fans(struct fan_state *st, const struct fan_spec *spec, const char *o)
+{
+	struct fan_spec s;
+	char su[64];
+	int i;
+
+	for (i = 0; i < st->n; i++) {
+		if (strcmp(st->links[i].kind, "bridge") ||
+		    alias_parse(st->links[i].alias, &s) || !alias_matches(spec, &s))
+			continue;
+		underlay_str(&s, su, sizeof(su));
+		warn_msg("%s is up over %s (bridge %s): 'fanctl down %s %s' names it",
+			 o, su, st->links[i].name, o, su);
+	}
+}
+
 int fan_down(const struct fan_spec *spec, bool force)
 {
 	struct fan_record *recs = NULL;
@@ -294,6 +315,7 @@ int fan_down(const struct fan_spec *spec, bool force)
 		found = 1;
 	if (!found) {
 		warn_msg("%s over %s is not up", o, u);
+		hint_other_fans(&st, spec, o);
 		ret = EXIT_OK;
 		goto out;
 	}
