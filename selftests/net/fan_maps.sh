@@ -104,20 +104,34 @@ ping_lost()
 	fi
 }
 
-# counters HOST DEV...: one line with the packet counters and every
-# per-reason counter of the fan devices DEV, and HOST's ICMP destination
-# unreachables sent: what "deltas" compares.
+# counters HOST DEV...: the packet counters and every per-reason counter
+# of the fan devices DEV, and HOST's ICMP destination unreachables sent,
+# as NAME=VALUE words: what "deltas" compares.  One shell in HOST reads
+# them all: every process costs on the debug kernel.
 counters()
 {
-	local host=$1 dev
+	local host=$1 out d
 	shift
-	for dev in "$@"; do
-		printf '%s.rx=%s %s.tx=%s ' "$dev" "$(fan_stat "$host" "$dev" rx_packets)" \
-			"$dev" "$(fan_stat "$host" "$dev" tx_packets)"
-		ns_exec "$host" ethtool -S "$dev" | awk -v d="$dev" '$1 ~ /:$/ { sub(/:$/, "", $1); printf "%s.%s=%s ", d, $1, $2 }'
+	# shellcheck disable=SC2016 # for the inner shell and awk
+	out=$(ns_exec "$host" sh -c '
+		for d; do
+			read -r rx < "/sys/class/net/$d/statistics/rx_packets"
+			read -r tx < "/sys/class/net/$d/statistics/tx_packets"
+			echo "$d.rx=$rx $d.tx=$tx"
+			ethtool -S "$d" | while read -r k v; do
+				case $k in *:) echo "$d.${k%:}=$v" ;; esac
+			done
+		done
+		awk "/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) if (\$i == \"OutDestUnreachs\") n = i } else print \"unreach=\" \$n }" /proc/net/snmp
+	' sh "$@")
+	# A counter missing from both readings would compare equal: make sure
+	# they are all there.
+	for d in "$@"; do
+		[[ " ${out//$'\n'/ } " == *" $d.rx="[0-9]*" $d.tx_no_map="[0-9]*" $d.rx_spoofed="[0-9]*" $d.err_not_relayed="[0-9]* ]] ||
+			{ echo "cannot read $host's counters of $d: $out"; return 1; }
 	done
-	# shellcheck disable=SC2016 # awk's $n
-	ns_exec "$host" awk '/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) if ($i == "OutDestUnreachs") n = i } else print "unreach=" $n }' /proc/net/snmp
+	[[ "$out" == *unreach=[0-9]* ]] || { echo "no OutDestUnreachs in $host"; return 1; }
+	echo "$out"
 }
 
 # deltas BEFORE AFTER WANT...: every counter of AFTER (counters' line)
@@ -269,9 +283,9 @@ exact()
 		shift
 	done
 	shift
-	before=$(counters "$host" "${devs[@]}")
+	before=$(counters "$host" "${devs[@]}") || { echo "$before"; return 1; }
 	ping_ok "$from" "$to" || return 1
-	after=$(counters "$host" "${devs[@]}")
+	after=$(counters "$host" "${devs[@]}") || { echo "$after"; return 1; }
 	deltas "$before" "$after" "$@"
 }
 
@@ -315,7 +329,7 @@ subtest "h3: 10.7.77.7/16 on ul1's segment with map $MAP1" setup_wrong_link
 wrong_link()
 {
 	local before after pid
-	before=$(counters h1 ftun0 ftun1)
+	before=$(counters h1 ftun0 ftun1) || { echo "$before"; return 1; }
 	ns_exec h1 python3 "$FAN_TOP/selftests/net/sniff.py" -i ul1 ipip "$PINGS" $((10 * FAN_SLOW)) > "$FAN_TMP/wrong" &
 	pid=$!
 	wait_for 30 grep -q listening "$FAN_TMP/wrong" || { kill "$pid"; return 1; }
@@ -324,7 +338,7 @@ wrong_link()
 	cat "$FAN_TMP/wrong"
 	[ "$(grep -cx '10.7.77.7 > 10.7.3.4 proto 4: 250.77.7.1 > 250.3.4.1' "$FAN_TMP/wrong")" = "$PINGS" ] ||
 		{ echo "not $PINGS such packets on ul1"; return 1; }
-	after=$(counters h1 ftun0 ftun1)
+	after=$(counters h1 ftun0 ftun1) || { echo "$after"; return 1; }
 	deltas "$before" "$after" unreach="$PINGS"
 }
 subtest "IPIP for ftun0's map arriving on ul1: no fan takes it, $PINGS port unreachables" wrong_link
@@ -347,9 +361,9 @@ lost_counted()
 {
 	local from=$1 to=$2 before after
 	shift 2
-	before=$(counters h1 ftun0 ftun1)
+	before=$(counters h1 ftun0 ftun1) || { echo "$before"; return 1; }
 	ping_lost "$from" "$to" || return 1
-	after=$(counters h1 ftun0 ftun1)
+	after=$(counters h1 ftun0 ftun1) || { echo "$after"; return 1; }
 	deltas "$before" "$after" "$@"
 }
 subtest "map 1 gone: c1 -> c2 dropped by h1's ftun0 as tx_no_map +$PINGS" \
