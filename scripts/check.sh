@@ -170,9 +170,9 @@ debug_tests=${DEBUG_TESTS:-$(make -s print-debug-tests)}
 # the debug kernel's seconds per test (2026-12-07: a rehearsal, two VMs
 # on two CPUs, and single runs since; kmemleak on for KMEMLEAK_TESTS;
 # fan_churn.sh runs for a set time).  A test not listed here goes first.
-by_time="fan_direct.sh:253 fan_churn.sh:225 fanctl_mode.sh:170
+by_time="fan_direct.sh:253 fan_churn.sh:225 fan_underlay.sh:200 fanctl_mode.sh:170
 	fanctl_incus.sh:169 fanctl_docker.sh:149 fanctl_podman.sh:141
-	fan_teardown.sh:134 fan_drops.sh:121 fan_pmtu.sh:120
+	fan_maps.sh:150 fan_teardown.sh:134 fan_drops.sh:121 fan_pmtu.sh:120
 	fanctl_nat_dhcp.sh:116 fanctl_lock.sh:113 fan_srcaddr.sh:111
 	fanctl_ubuntu.sh:107 fan_validate.sh:106 ipoib_emu_basic.sh:104
 	fanctl_updown.sh:100 fanctl_errors.sh:99 fan_nlfuzz.sh:92
