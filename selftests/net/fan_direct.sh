@@ -29,27 +29,6 @@ set_mode()
 	nl "$1" change ftun0 maps $MAP mode "$2" > /dev/null
 }
 
-# counted HOST COUNTER N CMD...: CMD (which may fail: packets dropped)
-# must raise HOST's ftun0 COUNTER by exactly N.
-counted()
-{
-	local host=$1 counter=$2 want=$3 before after
-	shift 3
-	before=$(fan_counter "$host" ftun0 "$counter")
-	"$@"
-	COUNTED_RC=$?
-	after=$(fan_counter "$host" ftun0 "$counter")
-	echo "$host $counter: $before -> $after (want +$want)"
-	[ $((after - before)) -eq "$want" ]
-}
-
-# counted_ok HOST COUNTER N CMD...: the same, and CMD must succeed.
-counted_ok()
-{
-	counted "$@" || return 1
-	[ "$COUNTED_RC" = 0 ] || { echo "failed: ${*:4}"; return 1; }
-}
-
 # sniff_dev HOST DEV PROTO OUT CMD...: capture PROTO packets arriving on
 # HOST's DEV (packet socket) into OUT while CMD runs.
 sniff_dev()
@@ -90,7 +69,7 @@ subtest "h2 routes 250.3.4.2 plainly via h1's underlay address" plain_setup
 
 plain_refused()
 {
-	counted h1 rx_plain 3 ns_exec h2 ping -c3 -i0.2 -W1 -I 250.9.200.1 250.3.4.2 &&
+	fan_counted h1 rx_plain 3 ns_exec h2 ping -c3 -i0.2 -W1 -I 250.9.200.1 250.3.4.2 &&
 	! sniff c1 icmp "$FAN_TMP/c1" ns_exec h2 ping -c2 -i0.3 -W1 -I 250.9.200.1 250.3.4.2
 }
 subtest "IPIP map: plain packets from the underlay are dropped (rx_plain +3), c1 sees none" \
@@ -100,7 +79,7 @@ plain_strict_off()
 {
 	local rc
 	nl h1 change ftun0 strict 0 || return 1
-	counted_ok h1 rx_plain 0 ns_exec h2 ping -c3 -i0.2 -W2 -I 250.9.200.1 250.3.4.2
+	fan_counted_ok h1 rx_plain 0 ns_exec h2 ping -c3 -i0.2 -W2 -I 250.9.200.1 250.3.4.2
 	rc=$?
 	nl h1 change ftun0 strict 1 || return 1
 	return $rc
@@ -114,7 +93,7 @@ plain_direct()
 	# (c1's answers go back plain too, which h2, IPIP, refuses: only
 	# their arrival at c1 is the point here.)
 	set_mode h1 direct || return 1
-	counted h1 rx_plain 0 sniff c1 icmp "$FAN_TMP/c1d" \
+	fan_counted h1 rx_plain 0 sniff c1 icmp "$FAN_TMP/c1d" \
 		ns_exec h2 ping -c2 -i0.3 -W1 -I 250.9.200.1 250.3.4.2
 	rc=$?
 	[ "$COUNTED_RC" = 0 ] && grep -q '^250.9.200.1 > 250.3.4.2' "$FAN_TMP/c1d" || rc=1
@@ -132,7 +111,7 @@ plain_fan_down()
 	local rc routes
 	routes=$(ns_ip h1 route show dev ftun0) || return 1
 	ns_ip h1 link set ftun0 down || return 1
-	counted h1 rx_plain 0 sniff c1 icmp "$FAN_TMP/c1down" \
+	fan_counted h1 rx_plain 0 sniff c1 icmp "$FAN_TMP/c1down" \
 		ns_exec h2 ping -c2 -i0.3 -W1 -I 250.9.200.1 250.3.4.2
 	rc=$?
 	[ "$COUNTED_RC" = 0 ] && grep -q '^250.9.200.1 > 250.3.4.2' "$FAN_TMP/c1down" || rc=1
@@ -150,7 +129,7 @@ subtest "h1's ftun0 down: the same packets reach c1 (rx_plain +0)" plain_fan_dow
 subtest "h2 drops its plain route to c1" ns_ip h2 route del 250.3.4.2/32
 
 subtest "IPIP traffic c1 <-> c2 is untouched (rx_plain +0)" \
-	counted_ok h1 rx_plain 0 sh -c "ip netns exec $(ns c1) ping -c2 -i0.2 -W2 250.9.200.7 &&
+	fan_counted_ok h1 rx_plain 0 sh -c "ip netns exec $(ns c1) ping -c2 -i0.2 -W2 250.9.200.7 &&
 					ip netns exec $(ns c2) ping -c2 -i0.2 -W2 250.3.4.2"
 
 # --- both hosts direct ------------------------------------------------------
@@ -244,15 +223,15 @@ forged_setup()
 subtest "c1 gets a second address, 250.9.200.99 (h2's slice)" forged_setup
 
 subtest "direct: c1 sourcing 250.9.200.99 is dropped on h1 (tx_forged +3)" \
-	counted h1 tx_forged 3 sh -c "! ip netns exec $(ns c1) ping -c3 -i0.2 -W1 -I 250.9.200.99 250.9.200.7"
+	fan_counted h1 tx_forged 3 sh -c "! ip netns exec $(ns c1) ping -c3 -i0.2 -W1 -I 250.9.200.99 250.9.200.7"
 subtest "control: c1's own 250.3.4.2 passes (tx_forged +0)" \
-	counted_ok h1 tx_forged 0 ns_exec c1 ping -c3 -i0.2 -W2 -I 250.3.4.2 250.9.200.7
+	fan_counted_ok h1 tx_forged 0 ns_exec c1 ping -c3 -i0.2 -W2 -I 250.3.4.2 250.9.200.7
 
 host_src()
 {
 	# (c2's answer to 10.7.3.4 leaves h2 masqueraded: only its arrival
 	# at c2 is the point.)
-	counted h1 tx_forged 0 sniff c2 icmp "$FAN_TMP/c2h" \
+	fan_counted h1 tx_forged 0 sniff c2 icmp "$FAN_TMP/c2h" \
 		ns_exec h1 ping -c2 -i0.3 -W1 -I 10.7.3.4 250.9.200.7 || return 1
 	cat "$FAN_TMP/c2h"
 	[ "$COUNTED_RC" = 0 ] && grep -q '^10.7.3.4 > 250.9.200.7' "$FAN_TMP/c2h"
@@ -264,7 +243,7 @@ forged_ipip()
 	local rc
 	# In IPIP mode the receiver checks instead: h2 counts rx_spoofed.
 	set_mode h1 ipip && set_mode h2 ipip || return 1
-	counted h2 rx_spoofed 2 sh -c "! ip netns exec $(ns c1) ping -c2 -i0.2 -W1 -I 250.9.200.99 250.9.200.7"
+	fan_counted h2 rx_spoofed 2 sh -c "! ip netns exec $(ns c1) ping -c2 -i0.2 -W1 -I 250.9.200.99 250.9.200.7"
 	rc=$?
 	set_mode h1 direct && set_mode h2 direct || return 1
 	return $rc
@@ -274,7 +253,7 @@ subtest "control: the same packets in IPIP are refused by h2 (rx_spoofed +2)" fo
 # --- hostile plain packets at a direct host --------------------------------
 
 subtest "direct: plain packet to h1's slice broadcast is dropped (rx_bad_dst +2)" \
-	counted h1 rx_bad_dst 2 sh -c "! ip netns exec $(ns h2) ping -c2 -i0.2 -W1 -I 250.9.200.1 250.3.4.255"
+	fan_counted h1 rx_bad_dst 2 sh -c "! ip netns exec $(ns h2) ping -c2 -i0.2 -W1 -I 250.9.200.1 250.3.4.255"
 
 no_relay()
 {
@@ -282,7 +261,7 @@ no_relay()
 	# forward it into its fan, whose source check stops it (no relaying
 	# that would launder h2's packets as h1's).
 	ns_ip h2 route add 250.200.1.9/32 via 10.7.3.4 dev ul0 &&
-	counted h1 tx_forged 2 ns_exec h2 ping -c2 -i0.2 -W1 -I 250.9.200.1 250.200.1.9
+	fan_counted h1 tx_forged 2 ns_exec h2 ping -c2 -i0.2 -W1 -I 250.9.200.1 250.200.1.9
 	COUNTED_RC=$?
 	ns_ip h2 route del 250.200.1.9/32
 	return $COUNTED_RC
@@ -293,11 +272,11 @@ not_on_link()
 {
 	# No host 10.7.200.1 on the link: the neighbour never resolves, and
 	# that is not tx_no_route ...
-	counted h1 tx_no_route 0 ns_exec c1 ping -c2 -i0.2 -W1 250.200.1.9 || return 1
+	fan_counted h1 tx_no_route 0 ns_exec c1 ping -c2 -i0.2 -W1 250.200.1.9 || return 1
 	[ "$COUNTED_RC" != 0 ] || return 1
 	# ... but a route to it through a gateway is.
 	ns_ip h1 route add 10.7.200.1/32 via 10.7.9.200 dev ul0 &&
-	counted h1 tx_no_route 2 ns_exec c1 ping -c2 -i0.2 -W1 250.200.1.9
+	fan_counted h1 tx_no_route 2 ns_exec c1 ping -c2 -i0.2 -W1 250.200.1.9
 	COUNTED_RC=$?
 	ns_ip h1 route del 10.7.200.1/32
 	return $COUNTED_RC
@@ -321,14 +300,14 @@ subtest "direct: strict rp_filter on the receiver passes c1's packets" rp_filter
 mixed_strict()
 {
 	set_mode h2 ipip || return 1
-	counted h2 rx_plain 3 sh -c "! ip netns exec $(ns c1) ping -c3 -i0.2 -W1 250.9.200.7"
+	fan_counted h2 rx_plain 3 sh -c "! ip netns exec $(ns c1) ping -c3 -i0.2 -W1 250.9.200.7"
 }
 subtest "mixed: h2 IPIP (strict) refuses h1's plain packets (rx_plain +3)" mixed_strict
 
 mixed_migrate()
 {
 	nl h2 change ftun0 strict 0 || return 1
-	counted h2 rx_plain 0 ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7 &&
+	fan_counted h2 rx_plain 0 ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7 &&
 	ns_exec c2 ping -c3 -i0.2 -W2 250.3.4.2 &&
 	tcp_transfer c2 c1 250.3.4.2 1000000 &&
 	tcp_transfer c1 c2 250.9.200.7 1000000 || return 1
@@ -346,7 +325,7 @@ mixed_spoofed()
 	ns_ip h2 addr add 250.77.77.5/32 dev sp &&
 	ns_ip h2 link set sp up &&
 	ns_ip h2 route add 250.3.4.3/32 dev sp src 250.77.77.5 || return 1
-	counted h1 rx_spoofed 2 ns_exec h2 ping -c2 -i0.2 -W1 250.3.4.3
+	fan_counted h1 rx_spoofed 2 ns_exec h2 ping -c2 -i0.2 -W1 250.3.4.3
 }
 subtest "mixed: h1 (direct) still checks the IPIP it receives (rx_spoofed +2)" mixed_spoofed
 

@@ -245,6 +245,28 @@ sniff()
 	wait $pid
 }
 
+# fan_counted HOST COUNTER N CMD...: CMD (which may fail: packets
+# dropped) must raise HOST's ftun0 COUNTER by exactly N; CMD's exit
+# status is left in COUNTED_RC.  (fan_drops.sh checks every counter.)
+fan_counted()
+{
+	local host=$1 counter=$2 want=$3 before after
+	shift 3
+	before=$(fan_counter "$host" ftun0 "$counter")
+	"$@"
+	COUNTED_RC=$?
+	after=$(fan_counter "$host" ftun0 "$counter")
+	echo "$host $counter: $before -> $after (want +$want)"
+	[ $((after - before)) -eq "$want" ]
+}
+
+# fan_counted_ok HOST COUNTER N CMD...: the same, and CMD must succeed.
+fan_counted_ok()
+{
+	fan_counted "$@" || return 1
+	[ "$COUNTED_RC" = 0 ] || { echo "failed: ${*:4}"; return 1; }
+}
+
 # fan_devs HOST: the fan devices in HOST's namespace, by name, on one
 # line; fails if the namespace cannot be listed.
 fan_devs()

@@ -15,27 +15,13 @@
 
 MAP="250.0.0.0/8 10.7.0.0/16"
 
-# counted HOST COUNTER N CMD...: CMD must raise HOST's ftun0 COUNTER by
-# exactly N; CMD's exit code is left in COUNTED_RC.
-counted()
-{
-	local host=$1 counter=$2 want=$3 before after
-	shift 3
-	before=$(fan_counter "$host" ftun0 "$counter")
-	"$@"
-	COUNTED_RC=$?
-	after=$(fan_counter "$host" ftun0 "$counter")
-	echo "$host $counter: $before -> $after (want +$want)"
-	[ $((after - before)) -eq "$want" ]
-}
-
 # outer_src_is SRC: c1 pings c2 three times, all answered, while h2
 # captures the IPIP arriving: every packet's outer source is SRC, inner
 # 250.3.4.2 > 250.9.200.7, and h2 counts no rx_spoofed.
 outer_src_is()
 {
 	local want=$1
-	SNIFF_COUNT=3 counted h2 rx_spoofed 0 sniff h2 ipip "$FAN_TMP/cap" \
+	SNIFF_COUNT=3 fan_counted h2 rx_spoofed 0 sniff h2 ipip "$FAN_TMP/cap" \
 		ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7 || return 1
 	cat "$FAN_TMP/cap"
 	[ "$SNIFF_RC" = 0 ] || { echo "c1 -> c2 ping failed"; return 1; }
@@ -83,7 +69,7 @@ hinted_spoofed()
 	ns_ip h1 link add sp type ipip local 10.7.50.50 remote 10.7.9.200 &&
 	ns_ip h1 link set sp up &&
 	ns_ip h1 route add 250.9.200.7/32 dev sp src 250.3.4.1 || return 1
-	counted h2 rx_spoofed 3 ns_exec h1 ping -c3 -i0.2 -W1 -I 250.3.4.1 250.9.200.7
+	fan_counted h2 rx_spoofed 3 ns_exec h1 ping -c3 -i0.2 -W1 -I 250.3.4.1 250.9.200.7
 	rc=$?
 	ns_ip h1 link del sp
 	[ "$rc" = 0 ] && [ "$COUNTED_RC" != 0 ]
@@ -99,7 +85,7 @@ foreign_src()
 	ns_exec h1 sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.fan-250-3-4.rp_filter=0 &&
 	ns_ip c1 addr add 250.9.200.99/32 dev eth0 || return 1
-	counted h2 rx_spoofed 2 sniff h2 ipip "$FAN_TMP/cap" \
+	fan_counted h2 rx_spoofed 2 sniff h2 ipip "$FAN_TMP/cap" \
 		ns_exec c1 ping -c2 -i0.2 -W1 -I 250.9.200.99 250.9.200.7 || return 1
 	cat "$FAN_TMP/cap"
 	grep -qx "10.7.50.50 > 10.7.9.200: 250.9.200.99 > 250.9.200.7" "$FAN_TMP/cap"
@@ -126,10 +112,10 @@ direct_hint()
 	# shellcheck disable=SC2086 # MAP is two words
 	ns_exec h1 python3 "$FAN_NL" change ftun0 maps $MAP mode direct > /dev/null &&
 	ns_exec h2 python3 "$FAN_NL" change ftun0 maps $MAP mode direct > /dev/null || return 1
-	counted h1 tx_forged 0 ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7
+	fan_counted h1 tx_forged 0 ns_exec c1 ping -c3 -i0.2 -W2 250.9.200.7
 	rc=$?
 	[ "$rc" = 0 ] && [ "$COUNTED_RC" = 0 ] || return 1
-	counted h1 tx_forged 2 ns_exec c1 ping -c2 -i0.2 -W1 -I 250.9.200.99 250.9.200.7
+	fan_counted h1 tx_forged 2 ns_exec c1 ping -c2 -i0.2 -W1 -I 250.9.200.99 250.9.200.7
 	rc=$?
 	[ "$rc" = 0 ] && [ "$COUNTED_RC" != 0 ]
 }

@@ -44,20 +44,6 @@ UNREG_TIMEOUT=$(sysctl -n net.core.netdev_unregister_timeout_secs) ||
 sysctl -qw net.core.netdev_unregister_timeout_secs=1
 cleanup_add "sysctl -qw net.core.netdev_unregister_timeout_secs=$UNREG_TIMEOUT"
 
-# counted HOST COUNTER N CMD...: CMD must raise HOST's ftun0 COUNTER by
-# exactly N; CMD's exit code is left in COUNTED_RC.
-counted()
-{
-	local host=$1 counter=$2 want=$3 before after
-	shift 3
-	before=$(fan_counter "$host" ftun0 "$counter")
-	"$@"
-	COUNTED_RC=$?
-	after=$(fan_counter "$host" ftun0 "$counter")
-	echo "$host $counter: $before -> $after (want +$want)"
-	[ $((after - before)) -eq "$want" ]
-}
-
 # quiet CMD...: CMD with its output discarded.
 quiet()
 {
@@ -119,7 +105,7 @@ pings()
 outer_src()
 {
 	local c=$1 dst=$2 want=$3 n=$4
-	counted h2 rx_spoofed 0 sniff h2 ipip "$FAN_TMP/cap" \
+	fan_counted h2 rx_spoofed 0 sniff h2 ipip "$FAN_TMP/cap" \
 		pings "$c" "$dst" "$n" 2 || return 1
 	cat "$FAN_TMP/cap"
 	[ "$(cat "$FAN_TMP/ping_rc")" = 0 ] || { echo "$c -> $dst ping failed"; return 1; }
@@ -185,6 +171,23 @@ subtest "back: c1 -> c2 ping (IpInNoRoutes +0), 1 MB over TCP each way" back_tra
 
 # ul0 and a fan over it in namespace "gone", with routes to h2 in its
 # cache, then the namespace deleted.
+# ul_released HOST: HOST's ul0, in a namespace just deleted, is back in
+# init_net (an IPoIB device: refunded, down, with no address) or
+# destroyed with its peer on the switch (a veth), and no reference to it
+# was held (the kernel logs one after netdev_unregister_timeout_secs).
+ul_released()
+{
+	if [ "$FAN_UNDERLAY" = ib ]; then
+		wait_for 10 ip link show "$UL_DEV" > /dev/null || { echo "ul0 did not return to init_net"; return 1; }
+		echo "ul0 returned to init_net"
+	else
+		wait_for 10 sh -c "! ip -n $(ns sw) link show $1 > /dev/null 2>&1" || { echo "the veth was not destroyed"; return 1; }
+		echo "ul0 destroyed (and its peer)"
+	fi
+	sleep 2
+	dmesg_check
+}
+
 gone()
 {
 	ns_create gone &&
@@ -193,19 +196,8 @@ gone()
 	fan_up gone 250.0.0.0/8 16 &&
 	wait_for 10 ns_exec gone ping -c1 -W1 250.9.200.1 &&
 	ns_exec gone ping -c3 -i0.2 -W2 250.9.200.1 > /dev/null || return 1
-	ip netns del "$(ns gone)" || return 1
-	if [ "$FAN_UNDERLAY" = ib ]; then
-		# Refunded: back in init_net, down, with no address.
-		wait_for 10 ip link show "$UL_DEV" > /dev/null || { echo "ul0 did not return to init_net"; return 1; }
-		echo "ul0 returned to init_net"
-	else
-		# Destroyed, and its peer on the switch with it.
-		wait_for 10 sh -c "! ip -n $(ns sw) link show h1 > /dev/null 2>&1" || { echo "the veth was not destroyed"; return 1; }
-		echo "ul0 destroyed (and its peer)"
-	fi
-	# A reference held is logged after netdev_unregister_timeout_secs.
-	sleep 2
-	dmesg_check
+	ip netns del "$(ns gone)" &&
+	ul_released h1
 }
 subtest "ul0 with a fan and cached routes in namespace gone, gone deleted: $([ "$FAN_UNDERLAY" = ib ] && echo "ul0 back in init_net" || echo "ul0 destroyed"), no reference left" gone
 
@@ -243,7 +235,7 @@ subtest "h1 readdressed: 10.7.3.4/16 replaced by 10.7.3.5/16" readdress
 # source 10.7.3.4): that entry must not be used any more.
 old_slice()
 {
-	counted h2 rx_spoofed 3 sniff h2 ipip "$FAN_TMP/cap" \
+	fan_counted h2 rx_spoofed 3 sniff h2 ipip "$FAN_TMP/cap" \
 		pings c1 250.9.200.7 3 1 || return 1
 	cat "$FAN_TMP/cap"
 	[ "$(cat "$FAN_TMP/ping_rc")" != 0 ] &&
@@ -283,14 +275,14 @@ new_slice()
 {
 	wait_for 10 ns_exec c3 ping -c1 -W1 250.9.200.7 &&
 	outer_src c3 250.9.200.7 10.7.3.5 3 &&
-	counted h1 rx_spoofed 0 quiet ns_exec c2 ping -c3 -i0.2 -W2 250.3.5.2 &&
+	fan_counted h1 rx_spoofed 0 quiet ns_exec c2 ping -c3 -i0.2 -W2 250.3.5.2 &&
 	[ "$COUNTED_RC" = 0 ]
 }
 subtest "c3 (new slice) -> c2 from 10.7.3.5, c2 -> c3: answered (rx_spoofed +0 on h2 and h1)" new_slice
 
 still_refused()
 {
-	counted h2 rx_spoofed 2 quiet ns_exec c1 ping -c2 -i0.2 -W1 250.9.200.7 &&
+	fan_counted h2 rx_spoofed 2 quiet ns_exec c1 ping -c2 -i0.2 -W1 250.9.200.7 &&
 	[ "$COUNTED_RC" != 0 ]
 }
 subtest "c1 (old slice) still refused by h2 (rx_spoofed +2)" still_refused
@@ -310,7 +302,7 @@ lone()
 	ns_ip h3 route add 250.0.0.0/8 dev ftun0 src 250.5.6.1 || return 1
 	echo "h3 ftun0 link: $(ns_ip h3 -d -j link show ftun0 | jq -r '.[0].link // "none"')"
 	wait_for 10 ns_exec h3 ping -c1 -W1 250.9.200.1 &&
-	counted h3 tx_no_route 0 quiet ns_exec h3 ping -c2 -i0.2 -W2 250.9.200.1 &&
+	fan_counted h3 tx_no_route 0 quiet ns_exec h3 ping -c2 -i0.2 -W2 250.9.200.1 &&
 	[ "$COUNTED_RC" = 0 ]
 }
 subtest "h3: a fan with no underlay device (fan_nl.py) reaches h2 (tx_no_route +0)" lone
@@ -324,7 +316,7 @@ lone_away()
 	echo "h3 fan devices: '$(fan_devs h3)', ftun0 mtu $mtu -> $(ns_exec h3 cat /sys/class/net/ftun0/mtu)"
 	[ "$(fan_devs h3)" = ftun0 ] &&
 	[ "$(ns_exec h3 cat /sys/class/net/ftun0/mtu)" = "$mtu" ] &&
-	counted h3 tx_no_route 2 quiet ns_exec h3 ping -c2 -i0.2 -W1 250.9.200.1 &&
+	fan_counted h3 tx_no_route 2 quiet ns_exec h3 ping -c2 -i0.2 -W1 250.9.200.1 &&
 	[ "$COUNTED_RC" != 0 ]
 }
 subtest "ul0 moved out of h3: its ftun0 stays, MTU unchanged; h3 -> h2 has no underlay route (tx_no_route +2)" lone_away
@@ -334,7 +326,7 @@ lone_back()
 	ns_ip away3 link set "$UL_DEV" netns "$(ns h3)" &&
 	ul_up h3 10.7.5.6/16 &&
 	wait_for 10 ns_exec h3 ping -c1 -W1 250.9.200.1 &&
-	counted h3 tx_no_route 0 quiet ns_exec h3 ping -c3 -i0.2 -W2 250.9.200.1 &&
+	fan_counted h3 tx_no_route 0 quiet ns_exec h3 ping -c3 -i0.2 -W2 250.9.200.1 &&
 	[ "$COUNTED_RC" = 0 ]
 }
 subtest "ul0 back in h3, readdressed and up: h3 -> h2 again (tx_no_route +0)" lone_back
@@ -346,17 +338,9 @@ lone_gone()
 {
 	ns_create gone3 &&
 	ns_ip h3 link set "$UL_DEV" netns "$(ns gone3)" &&
-	ip netns del "$(ns gone3)" || return 1
-	if [ "$FAN_UNDERLAY" = ib ]; then
-		wait_for 10 ip link show "$UL_DEV" > /dev/null || { echo "ul0 did not return to init_net"; return 1; }
-		echo "ul0 returned to init_net"
-	else
-		wait_for 10 sh -c "! ip -n $(ns sw) link show h3 > /dev/null 2>&1" || { echo "the veth was not destroyed"; return 1; }
-		echo "ul0 destroyed (and its peer)"
-	fi
-	sleep 2
-	dmesg_check &&
-	counted h3 tx_no_route 1 quiet ns_exec h3 ping -c1 -W1 250.9.200.1 &&
+	ip netns del "$(ns gone3)" &&
+	ul_released h3 &&
+	fan_counted h3 tx_no_route 1 quiet ns_exec h3 ping -c1 -W1 250.9.200.1 &&
 	[ "$COUNTED_RC" != 0 ]
 }
 subtest "h3's ul0, with routes in h3's cache, in a namespace deleted: no reference left; h3 counts tx_no_route (+1)" lone_gone
