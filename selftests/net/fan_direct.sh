@@ -29,20 +29,6 @@ set_mode()
 	nl "$1" change ftun0 maps $MAP mode "$2" > /dev/null
 }
 
-# sniff_dev HOST DEV PROTO OUT CMD...: capture PROTO packets arriving on
-# HOST's DEV (packet socket) into OUT while CMD runs.
-sniff_dev()
-{
-	local h=$1 dev=$2 proto=$3 out=$4 pid
-	shift 4
-	ns_exec "$h" python3 "$FAN_TOP/selftests/net/sniff.py" -i "$dev" "$proto" 1 10 > "$out" &
-	pid=$!
-	wait_for 30 grep -q listening "$out" ||
-		{ echo "sniff.py did not start"; kill $pid; return 1; }
-	"$@" > /dev/null
-	wait $pid
-}
-
 setup()
 {
 	fan_host h1 10.7.3.4/16 &&
@@ -179,11 +165,11 @@ subtest "direct: TCP c2 -> c1, 4 MB, sha256 matches" tcp_transfer c2 c1 250.3.4.
 on_the_wire()
 {
 	# What arrives on h2's ul0: c1's TCP itself, not IPIP.
-	sniff_dev h2 ul0 tcp "$FAN_TMP/wire" tcp_transfer c1 c2 250.9.200.7 200000 || return 1
+	sniff -i ul0 h2 tcp "$FAN_TMP/wire" tcp_transfer c1 c2 250.9.200.7 200000 || return 1
 	head -3 "$FAN_TMP/wire"
 	grep -q '^250.3.4.2 > 250.9.200.7 proto 6$' "$FAN_TMP/wire" || return 1
 	# and no IPIP at all
-	! sniff_dev h2 ul0 ipip "$FAN_TMP/ipip" ns_exec c1 ping -c3 -i0.2 -W1 250.9.200.7
+	! sniff -i ul0 h2 ipip "$FAN_TMP/ipip" ns_exec c1 ping -c3 -i0.2 -W1 250.9.200.7
 }
 subtest "underlay carries plain TCP 250.3.4.2 > 250.9.200.7, no IPIP" on_the_wire
 

@@ -226,22 +226,34 @@ tcp_transfer()
 	[ "$(sha256sum < "$src")" = "$(sha256sum < "$dst")" ]
 }
 
-# sniff NS PROTO OUT CMD...: capture PROTO packets in NS into OUT while
-# CMD runs (selftests/net/sniff.py: a raw socket, not tcpdump).  Succeeds
-# if $SNIFF_COUNT (default 1) packets arrived; CMD's exit status is left
-# in SNIFF_RC.
+# sniff [-i DEV] NS PROTO OUT CMD...: capture PROTO packets in NS into
+# OUT while CMD runs (selftests/net/sniff.py: a raw socket, not tcpdump;
+# with -i, a packet socket on DEV: what arrives there, forwarded or not).
+# Succeeds if $SNIFF_COUNT (default 1) packets arrived; CMD's exit status
+# is left in SNIFF_RC.  What CMD sent has arrived when it ends: a capture
+# still waiting then gets two seconds more, not sniff.py's ten (a check
+# that nothing arrives would wait them all).
 sniff()
 {
-	local n=$1 proto=$2 out=$3 pid
+	local dev=() n proto out pid end
+	[ "$1" != -i ] || { dev=(-i "$2"); shift 2; }
+	n=$1 proto=$2 out=$3
 	shift 3
 	SNIFF_RC=
-	ns_exec "$n" python3 "$FAN_TOP/selftests/net/sniff.py" "$proto" "${SNIFF_COUNT:-1}" 10 > "$out" &
+	# exec: $! is sniff.py itself (ip netns exec execs it), to kill
+	(exec ip netns exec "$NS_PREFIX-$n" python3 "$FAN_TOP/selftests/net/sniff.py" \
+		"${dev[@]}" "$proto" "${SNIFF_COUNT:-1}" 10 > "$out") &
 	pid=$!
 	# python3 can take seconds to start on the debug kernel under load.
 	wait_for 30 grep -q listening "$out" ||
 		{ echo "sniff.py did not start in $((30 * FAN_SLOW)) s"; kill $pid; return 1; }
 	"$@" > /dev/null
 	SNIFF_RC=$?
+	end=$((EPOCHSECONDS + 2 * FAN_SLOW))
+	while kill -0 $pid 2> /dev/null && [ "$EPOCHSECONDS" -lt "$end" ]; do
+		sleep 0.1
+	done
+	kill $pid 2> /dev/null
 	wait $pid
 }
 
