@@ -344,7 +344,7 @@ static int up_fan(struct up *u)
 }
 
 /* fan-up and bridge-up: LI up unless it is, to be set down on rollback */
-static int bring_up(const struct link_info *li, const char *name)
+static int bring_up(const struct link_info *li)
 {
 	int ret;
 
@@ -352,7 +352,7 @@ static int bring_up(const struct link_info *li, const char *name)
 		return 0;
 	ret = link_set_up(li->ifindex, true);
 	if (ret < 0) {
-		nl_perror(ret, "cannot bring %s up", name);
+		nl_perror(ret, "cannot bring %s up", li->name);
 		return -1;
 	}
 	push(UNDO_LINK_DOWN, li->ifindex, 0, NULL);
@@ -361,7 +361,7 @@ static int bring_up(const struct link_info *li, const char *name)
 
 static int up_fan_up(struct up *u)
 {
-	return bring_up(&u->fan_li, u->fan_li.name);
+	return bring_up(&u->fan_li);
 }
 
 static int up_bridge(struct up *u)
@@ -441,7 +441,7 @@ static int up_address(struct up *u)
 
 static int up_bridge_up(struct up *u)
 {
-	return bring_up(&u->br_li, u->c->bridge);
+	return bring_up(&u->br_li);
 }
 
 /* The route to the overlay through the fan device. */
