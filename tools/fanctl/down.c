@@ -212,23 +212,39 @@ static const struct fan_record *record_for_spec(const struct fan_record *recs, i
 }
 
 /*
+ * The next bridge from *@i on whose marker matches @spec (its words in
+ * @s), or NULL: found by its marker, a fan is found when its underlay is
+ * gone or has another address now.
+ */
+static struct link_info *next_marked_bridge(struct fan_state *st, const struct fan_spec *spec,
+					    int *i, struct fan_spec *s)
+{
+	while (*i < st->n) {
+		struct link_info *l = &st->links[(*i)++];
+
+		if (!strcmp(l->kind, "bridge") && !alias_parse(l->alias, s) &&
+		    alias_matches(spec, s))
+			return l;
+	}
+	return NULL;
+}
+
+/*
  * Name the fans of the same overlay that are up over another underlay
  * address: after the underlay was readdressed, "down OVERLAY ib0/16" means
  * the fan of ib0's new address, and the old one is named by its address.
  */
 static void hint_other_fans(struct fan_state *st, const struct fan_spec *spec, const char *o)
 {
+	struct link_info *l;
 	struct fan_spec s;
 	char su[64];
-	int i;
+	int i = 0;
 
-	for (i = 0; i < st->n; i++) {
-		if (strcmp(st->links[i].kind, "bridge") ||
-		    alias_parse(st->links[i].alias, &s) || !alias_matches(spec, &s))
-			continue;
+	while ((l = next_marked_bridge(st, spec, &i, &s))) {
 		underlay_str(&s, su, sizeof(su));
 		warn_msg("%s is up over %s (bridge %s): 'fanctl down %s %s' names it",
-			 o, su, st->links[i].name, o, su);
+			 o, su, l->name, o, su);
 	}
 }
 
@@ -243,7 +259,7 @@ int fan_down(const struct fan_spec *spec, bool force)
 	struct fan_map_nl m;
 	char o[PFXSTR_LEN], u[64];
 	const char *brname = NULL;
-	int ret, i, nrec, found = 0;
+	int ret, nrec, found = 0;
 
 	if (fanctl_lock())
 		return EXIT_SYSTEM;
@@ -264,19 +280,18 @@ int fan_down(const struct fan_spec *spec, bool force)
 				      c.map.underlay_len, &asp);
 	} else {
 		/* The underlay may be gone: find the fan by its marker. */
-		for (i = 0; i < st.n; i++) {
-			struct fan_spec s;
+		struct link_info *l;
+		struct fan_spec s;
+		int i = 0;
 
-			if (strcmp(st.links[i].kind, "bridge") ||
-			    alias_parse(st.links[i].alias, &s) || !alias_matches(spec, &s))
-				continue;
+		while ((l = next_marked_bridge(&st, spec, &i, &s))) {
 			if (br) {
 				err_msg("%s over %s matches bridges %s and %s; name the underlay address",
-					o, u, br->name, st.links[i].name);
+					o, u, br->name, l->name);
 				ret = EXIT_USAGE;
 				goto out;
 			}
-			br = &st.links[i];
+			br = l;
 			asp = s;
 		}
 	}
