@@ -257,6 +257,17 @@ sniff()
 	wait $pid
 }
 
+# fan_mib HOST GROUP FIELD: the counter FIELD of GROUP ("Ip", "Icmp",
+# "IpExt", ...) in HOST's /proc/net/snmp and /proc/net/netstat, where a
+# group is a line of names and then a line of values.
+fan_mib()
+{
+	# shellcheck disable=SC2016 # awk's variables
+	ns_exec "$1" awk -v g="$2:" -v f="$3" '
+		$1 == g && !(g in seen) { seen[g] = 1; for (i = 2; i <= NF; i++) c[$i] = i; next }
+		$1 == g && (f in c) { print $c[f] }' /proc/net/snmp /proc/net/netstat
+}
+
 # fan_counted HOST COUNTER N CMD...: CMD (which may fail: packets
 # dropped) must raise HOST's ftun0 COUNTER by exactly N; CMD's exit
 # status is left in COUNTED_RC.  (fan_drops.sh checks every counter.)

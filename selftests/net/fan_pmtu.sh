@@ -18,24 +18,6 @@
 # shellcheck source=fan_lib.sh
 . "$(dirname "$0")/fan_lib.sh"
 
-# snmp HOST FIELD: a counter of the "Ip:" line of HOST's /proc/net/snmp.
-snmp()
-{
-	ns_exec "$1" awk -v f="$2" '
-		$1 == "Ip:" && !n { for (i = 2; i <= NF; i++) name[i] = $i; n = 1; next }
-		$1 == "Ip:" { for (i = 2; i <= NF; i++) if (name[i] == f) print $i }' \
-		/proc/net/snmp
-}
-
-# snmp_icmp HOST FIELD: a counter of the "Icmp:" line.
-snmp_icmp()
-{
-	ns_exec "$1" awk -v f="$2" '
-		$1 == "Icmp:" && !n { for (i = 2; i <= NF; i++) name[i] = $i; n = 1; next }
-		$1 == "Icmp:" { for (i = 2; i <= NF; i++) if (name[i] == f) print $i }' \
-		/proc/net/snmp
-}
-
 # df_refused C HOST DST EXPECTED_MTU: one DF ping of 1400 bytes from C is
 # refused by HOST's fan with "mtu = EXPECTED_MTU", counted exactly once.
 df_refused()
@@ -93,12 +75,12 @@ subtest "h1: nopmtudisc" fan_pmtudisc 0
 non_df()
 {
 	local frag0 reasm0 frag1 reasm1 fn0 fn1
-	frag0=$(snmp h1 FragCreates)
-	reasm0=$(snmp h2 ReasmOKs)
+	frag0=$(fan_mib h1 Ip FragCreates)
+	reasm0=$(fan_mib h2 Ip ReasmOKs)
 	fn0=$(fan_counter h1 ftun0 tx_frag_needed)
 	ns_exec c1 ping -c2 -i0.3 -W2 -Mdont -s 1400 250.9.200.7 || return 1
-	frag1=$(snmp h1 FragCreates)
-	reasm1=$(snmp h2 ReasmOKs)
+	frag1=$(fan_mib h1 Ip FragCreates)
+	reasm1=$(fan_mib h2 Ip ReasmOKs)
 	fn1=$(fan_counter h1 ftun0 tx_frag_needed)
 	echo "h1 FragCreates $frag0 -> $frag1, h2 ReasmOKs $reasm0 -> $reasm1, tx_frag_needed $fn0 -> $fn1"
 	# Each 1448-byte IPIP packet leaves h1 as two fragments.
@@ -111,10 +93,10 @@ subtest "nopmtudisc: h1 learned no path MTU for 250.9.200.7" no_learned h1 250.9
 # frag_counts: h1's FragCreates, h2's ReasmOKs, c2's ReasmOKs.
 frag_counts()
 {
-	echo "$(snmp h1 FragCreates) $(snmp h2 ReasmOKs) $(snmp c2 ReasmOKs)"
+	echo "$(fan_mib h1 Ip FragCreates) $(fan_mib h2 Ip ReasmOKs) $(fan_mib c2 Ip ReasmOKs)"
 }
 
-# non_df_pmtudisc WHO SRC: one non-DF 1400-byte ping from WHO (source SRC)
+# non_df_ping WHO SRC: one non-DF 1400-byte ping from WHO (source SRC)
 # to c2, answered; prints the frag_counts deltas "h1 h2 c2".
 non_df_ping()
 {
@@ -255,9 +237,9 @@ router_icmp()
 	fn1=$(fan_counter h3 ftun0 tx_frag_needed)
 	echo "tx_frag_needed $fn0 -> $fn1"
 	if ! grep -q '10.7.3.1 > 10.7.3.4' "$FAN_TMP/icmp"; then
-		echo "no ICMP from r: r sent $(snmp_icmp r OutDestUnreachs), forwarded $(snmp r ForwDatagrams)," \
-		     "FragFails $(snmp r FragFails), InDiscards $(snmp r InDiscards), ula rx_dropped $(fan_stat r ula rx_dropped);" \
-		     "h3 got $(snmp_icmp h3 InDestUnreachs); h3 ul0 tx $(fan_stat h3 ul0 tx_packets), r ula rx $(fan_stat r ula rx_packets)"
+		echo "no ICMP from r: r sent $(fan_mib r Icmp OutDestUnreachs), forwarded $(fan_mib r Ip ForwDatagrams)," \
+		     "FragFails $(fan_mib r Ip FragFails), InDiscards $(fan_mib r Ip InDiscards), ula rx_dropped $(fan_stat r ula rx_dropped);" \
+		     "h3 got $(fan_mib h3 Icmp InDestUnreachs); h3 ul0 tx $(fan_stat h3 ul0 tx_packets), r ula rx $(fan_stat r ula rx_packets)"
 		return 1
 	fi
 	[ "$fn0" = "$fn1" ] &&

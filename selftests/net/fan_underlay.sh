@@ -50,23 +50,16 @@ quiet()
 	"$@" > /dev/null
 }
 
-# ip_ext HOST FIELD: HOST's IpExt counter FIELD (/proc/net/netstat).
-ip_ext()
-{
-	# shellcheck disable=SC2016 # awk's variables
-	ns_exec "$1" awk -v f="$2" '$1 == "IpExt:" { if (!n) { for (i = 2; i <= NF; i++) c[$i] = i; n = 1 } else print $c[f] }' /proc/net/netstat
-}
-
 # no_route HOST N CMD...: CMD must raise HOST's IpInNoRoutes by exactly
 # N; CMD's exit code is left in COUNTED_RC.
 no_route()
 {
 	local host=$1 want=$2 before after
 	shift 2
-	before=$(ip_ext "$host" InNoRoutes)
+	before=$(fan_mib "$host" IpExt InNoRoutes)
 	"$@" > /dev/null
 	COUNTED_RC=$?
-	after=$(ip_ext "$host" InNoRoutes)
+	after=$(fan_mib "$host" IpExt InNoRoutes)
 	echo "$host IpInNoRoutes: $before -> $after (want +$want)"
 	[ $((after - before)) -eq "$want" ]
 }
